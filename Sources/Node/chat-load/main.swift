@@ -1,0 +1,2 @@
+import Gateway
+print("chat-load: not yet implemented (see issue 9)")

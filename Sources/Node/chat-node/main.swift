@@ -1,0 +1,2 @@
+import NodeKit
+print("\(NodeKit.serverName): not yet implemented")

@@ -1,0 +1,2 @@
+import NodeKit
+print("chatctl: not yet implemented (see issue 7)")
