@@ -20,6 +20,14 @@ public struct RingBuffer<Element>: Sendable where Element: Sendable {
         count += 1
     }
 
+    /// Puts `element` back at the head (e.g. a partly consumed element).
+    public mutating func pushFront(_ element: Element) {
+        if count == storage.count { grow() }
+        head = (head - 1 + storage.count) % storage.count
+        storage[head] = element
+        count += 1
+    }
+
     /// Removes and returns the head, nil when empty.
     public mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
