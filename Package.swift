@@ -12,6 +12,7 @@ var products: [Product] = [
     .executable(name: "chatctl", targets: ["ChatCtl"]),
     .executable(name: "chat-load", targets: ["ChatLoad"]),
     .executable(name: "actors-bench", targets: ["ActorsBench"]),
+    .executable(name: "gateway-bench", targets: ["GatewayBench"]),
     .library(name: "Actors", targets: ["Actors"]),
     .library(name: "Gateway", targets: ["Gateway"]),
     .library(name: "Rooms", targets: ["Rooms"]),
@@ -38,6 +39,7 @@ var targets: [Target] = [
     .executableTarget(name: "ChatCtl", dependencies: ["NodeKit"], path: "Sources/Node/chatctl"),
     .executableTarget(name: "ChatLoad", dependencies: ["Gateway", "Rooms", "CLinux"], path: "Sources/Node/chat-load"),
     .executableTarget(name: "ActorsBench", dependencies: ["Actors"], path: "Sources/Benchmarks/ActorsBench"),
+    .executableTarget(name: "GatewayBench", dependencies: ["Gateway", "Actors"], path: "Sources/Benchmarks/GatewayBench"),
 
     // MARK: Tests
     .target(name: "TestSupport", dependencies: ["Actors", "CLinux"], path: "Sources/TestSupport"),

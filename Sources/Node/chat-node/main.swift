@@ -1,2 +1,2 @@
 import NodeKit
-print("\(NodeKit.serverName): not yet implemented")
+print("chat-node: not yet implemented")
