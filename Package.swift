@@ -30,7 +30,7 @@ var targets: [Target] = [
     // MARK: Libraries
     .target(name: "Actors", dependencies: ["CLinux"]),
     .target(name: "Gateway", dependencies: ["Actors", "CLinux", "COpenSSL", "CZlib"]),
-    .target(name: "Shards", dependencies: ["Actors", "CLinux", "CHiredis", "CZstd"]),
+    .target(name: "Shards", dependencies: ["Actors", "Gateway", "CLinux", "CHiredis", "CZstd"]),
     .target(name: "Rooms", dependencies: ["Actors", "Gateway", "Shards", "COpenSSL"]),
     .target(name: "NodeKit", dependencies: ["Actors", "Gateway", "Rooms", "Shards", "CLinux"], path: "Sources/Node/NodeKit"),
 

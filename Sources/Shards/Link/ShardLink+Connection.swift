@@ -1,0 +1,65 @@
+import Actors
+import Gateway
+
+// MARK: - Connection events (on the loop)
+
+extension ShardLink {
+    func connected() {
+        guard let connection else { return }
+        counters.connects.add(1, ordering: .relaxed)
+        Log.info("shard.connected", ["shard": name, "address": "\(host):\(port)", "waiting": String(outbox.commandCount)])
+        outbox.sendAll { connection.write($0) }
+        flush()
+        schedulePing()
+    }
+
+    func received(_ value: RESPValue) {
+        counters.replies.add(1, ordering: .relaxed)
+        if value.errorMessage != nil { counters.errorReplies.add(1, ordering: .relaxed) }
+        guard outbox.isAwaitingReplies else {
+            connection?.close()
+            return lost(.protocolError("reply with no command in flight"))
+        }
+        if let batch = outbox.receive(value) {
+            counters.waiting.store(outbox.commandCount, ordering: .relaxed)
+            batch.completion(.success(batch.replies))
+        }
+    }
+
+    func lost(_ error: ShardLinkError) {
+        counters.disconnects.add(1, ordering: .relaxed)
+        Log.warn("shard.lost", ["shard": name, "address": "\(host):\(port)", "error": error.description])
+        endConnection()
+        runContinuation?.resume(throwing: error)
+        runContinuation = nil
+    }
+
+    func stopRun() {
+        connection?.close()
+        endConnection()
+        runContinuation?.resume()
+        runContinuation = nil
+    }
+
+    private func endConnection() {
+        connection = nil
+        pendingSinceFlush = 0
+        outbox.requeueInFlight()
+        counters.waiting.store(outbox.commandCount, ordering: .relaxed)
+        if let pingTimer { loop.cancelTimer(pingTimer) }
+        pingTimer = nil
+    }
+
+    private func schedulePing() {
+        if let pingTimer { loop.cancelTimer(pingTimer) }
+        pingTimer = loop.scheduleRepeating(every: configuration.pingInterval) { [weak self] in
+            guard let self else { return }
+            self.assumeIsolated { link in
+                guard link.isConnected, !link.outbox.isAwaitingReplies else { return }
+                var encoder = RESPEncoder(reservingCapacity: 16)
+                encoder.command("PING")
+                link.submit(encoder.take(), commands: 1) { _ in }
+            }
+        }
+    }
+}
