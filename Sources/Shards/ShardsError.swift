@@ -21,7 +21,7 @@ public enum ShardsError: Error, Sendable, Hashable {
     case payloadTooLarge(size: UInt64, limit: Int)
     /// zstd failed to compress (it names the reason).
     case compressionFailed(String)
-    /// A shard map was asked for with an unusable shard count (fewer than one).
+    /// A shard map was asked for with an unusable shard count (below 1 or above `ShardRouter.maximumShardCount`).
     case invalidShardCount(Int)
 }
 
