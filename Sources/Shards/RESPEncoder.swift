@@ -91,8 +91,11 @@ extension RESPArgument where Self: Collection, Self.Element == UInt8 {
     }
 }
 
+/// Byte arrays are sent as they are (payloads, keys from `Keyspace`).
 extension Array: RESPArgument where Element == UInt8 {}
+/// Slices of byte arrays are sent as they are.
 extension ArraySlice: RESPArgument where Element == UInt8 {}
+/// Raw buffers (e.g. a socket's read buffer) are sent as they are.
 extension UnsafeRawBufferPointer: RESPArgument {}
 
 extension String: RESPArgument {
@@ -105,7 +108,9 @@ extension Substring: RESPArgument {
     public func appendBulkString(to buffer: inout [UInt8]) { utf8.appendBulkString(to: &buffer) }
 }
 
+/// A string's UTF-8 view is sent as its bytes.
 extension String.UTF8View: RESPArgument {}
+/// A substring's UTF-8 view is sent as its bytes.
 extension Substring.UTF8View: RESPArgument {}
 
 extension Int: RESPArgument {

@@ -33,7 +33,9 @@ public final class RESPReader {
 
     deinit { redisReaderFree(reader) }
 
-    /// Bytes fed but not yet consumed as complete replies (what a link may bound).
+    /// Bytes fed and not yet parsed: about the size of a pending partial reply (hiredis
+    /// parses headers as they arrive and keeps at most 1 KiB of parsed bytes besides).
+    /// A link bounds this to cap the memory one huge reply may take.
     public var bufferedByteCount: Int {
         // size_t imports as Int: a corrupt value shows as negative, so clamp instead of trusting.
         let length = reader.pointee.len, position = reader.pointee.pos
@@ -86,6 +88,8 @@ public final class RESPReader {
     }
 
     /// Feeds `bytes` and returns every reply they complete, in order (zero or more).
+    /// On a protocol error the replies completed before it are not returned: a link that
+    /// must answer them drives `feed` and `next` itself.
     public func read(_ bytes: [UInt8]) throws(ShardsError) -> [RESPValue] {
         try feed(bytes)
         return try drain()
