@@ -79,7 +79,7 @@ final class RESPConnection: EventLoopHandler {
                     try Socket.write(fd, UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))
                 }
             } catch {
-                return fail(.connectionLost(error.description))
+                return fail(.connectionLost(String(describing: error)))
             }
             switch result {
             case .done(let written): outputOffset += written

@@ -107,9 +107,7 @@ public actor ShardLink: Inspectable {
         installRoundHook()
         let connection = RESPConnection(loop: loop, host: host, port: port)
         self.connection = connection
-        connection.onOpen = { [unowned self] in self.assumeIsolated { $0.connected() } }
-        connection.onValue = { [unowned self] value in self.assumeIsolated { $0.received(value) } }
-        connection.onClose = { [unowned self] error in self.assumeIsolated { $0.lost(error) } }
+        Self.wire(connection, to: self)
         let loop = self.loop
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -119,6 +117,13 @@ public actor ShardLink: Inspectable {
         } onCancel: {
             loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun() } }
         }
+    }
+
+    /// Routes the connection's callbacks (on the loop thread) into this actor.
+    private nonisolated static func wire(_ connection: RESPConnection, to link: ShardLink) {
+        connection.onOpen = { [weak link] in link?.assumeIsolated { $0.connected() } }
+        connection.onValue = { [weak link] value in link?.assumeIsolated { $0.received(value) } }
+        connection.onClose = { [weak link] error in link?.assumeIsolated { $0.lost(error) } }
     }
 
     func flush() {
