@@ -1,0 +1,174 @@
+@preconcurrency import Glibc
+import Actors
+
+// MARK: - Writing: queues, budgets, flushing, closing
+
+/// What happened to a frame handed to one connection.
+public enum SendOutcome: Sendable, Equatable {
+    /// Queued for the socket.
+    case queued
+    /// A LOW frame dropped by the connection's full queue.
+    case droppedLow
+    /// The connection was over its budget and is being closed as a slow consumer (4008).
+    case slowConsumer
+    /// No such connection (closed).
+    case closed
+}
+
+extension Gateway {
+    /// Queues `message` for one connection.
+    @discardableResult
+    public func send(_ message: OutboundMessage, to id: ConnectionID) -> SendOutcome {
+        guard let connection = connection(id), connection.state == .webSocket else { return .closed }
+        return enqueue(connection, frame(of: message, for: connection))
+    }
+
+    /// Queues `message` for many connections; its frames are built once.
+    public func broadcast(_ message: OutboundMessage, to ids: some Sequence<ConnectionID>) {
+        for id in ids {
+            guard let connection = connection(id), connection.state == .webSocket else { continue }
+            _ = enqueue(connection, frame(of: message, for: connection))
+        }
+    }
+
+    /// Closes a WebSocket with a close frame (e.g. 4008, 1008), or an HTTP connection at once.
+    public func close(_ id: ConnectionID, code: WebSocketCloseCode, reason: String = "") {
+        guard let connection = connection(id) else { return }
+        if connection.state == .webSocket {
+            closeWebSocket(connection, code: code, reason: reason)
+        } else {
+            finalClose(connection)
+        }
+    }
+
+    /// Changes a connection's outbound byte budget (its tier).
+    public func setBudget(_ id: ConnectionID, bytes: Int) {
+        connection(id)?.outbound.budget = bytes
+    }
+
+    /// Bytes waiting in a connection's queue.
+    public func pendingBytes(_ id: ConnectionID) -> Int? {
+        connection(id)?.outbound.pendingBytes
+    }
+
+    private func frame(of message: OutboundMessage, for connection: Connection) -> OutboundFrame {
+        if connection.sharesCompressedFrames, let compressor = sharedCompressor,
+           let deflated = message.deflatedFrame(using: compressor)
+        {
+            return deflated
+        }
+        return message.plainFrame
+    }
+
+    func enqueue(_ connection: Connection, _ frame: OutboundFrame) -> SendOutcome {
+        switch connection.outbound.enqueue(frame) {
+        case .queued:
+            counters.framesOut.add(1, ordering: .relaxed)
+            markDirty(connection)
+            return .queued
+        case .droppedLow:
+            counters.droppedLow.add(1, ordering: .relaxed)
+            return .droppedLow
+        case .overBudget:
+            counters.slowConsumers.add(1, ordering: .relaxed)
+            connection.outbound.removeAll()
+            closeWebSocket(connection, code: .slowConsumer, reason: "slow consumer")
+            return .slowConsumer
+        }
+    }
+
+    func enqueueUnbounded(_ connection: Connection, _ frame: OutboundFrame) {
+        connection.outbound.enqueueUnbounded(frame)
+        markDirty(connection)
+    }
+
+    private func markDirty(_ connection: Connection) {
+        guard !connection.dirty else { return }
+        connection.dirty = true
+        dirty.append(connection)
+    }
+
+    /// Sends an HTTP response; a closing response ends the connection after it is written.
+    func respond(_ connection: Connection, with response: HTTPResponse, headOnly: Bool = false) {
+        enqueueUnbounded(connection, OutboundFrame(copying: response.serialized(headOnly: headOnly), priority: .critical))
+        if response.closesConnection { beginClosing(connection) }
+    }
+
+    /// Sends a close frame, tells the application, and lets the connection linger.
+    func closeWebSocket(_ connection: Connection, code: WebSocketCloseCode, reason: String) {
+        guard connection.state == .webSocket else { return }
+        let close = WebSocketFrameEncoder(role: .server).close(code: code, reason: reason)
+        enqueueUnbounded(connection, OutboundFrame(copying: close, priority: .critical))
+        beginClosing(connection)
+    }
+
+    private func beginClosing(_ connection: Connection) {
+        guard connection.state != .closing && connection.state != .closed else { return }
+        connection.state = .closing
+        connection.httpParser = nil
+        connection.assembler = nil
+        connection.deadline = tick + configuration.closeLingerSeconds
+        wheel.insert(connection.id, at: connection.deadline)
+        notifyClosed(connection)
+    }
+
+    private func notifyClosed(_ connection: Connection) {
+        guard connection.applicationKnows else { return }
+        connection.applicationKnows = false
+        application.closed(connection.id, on: self)
+    }
+
+    /// Closes the socket now and forgets the connection.
+    func finalClose(_ connection: Connection) {
+        guard connection.state != .closed else { return }
+        connection.state = .closed
+        connection.outbound.removeAll()
+        loop.deregister(connection.fd)
+        Syscall.close(connection.fd)
+        let slot = Int(connection.fd)
+        if slot < connections.count, connections[slot] === connection { connections[slot] = nil }
+        counters.open.subtract(1, ordering: .relaxed)
+        notifyClosed(connection)
+    }
+
+    /// End of a loop round: one flush per connection that got output.
+    func flushDirty() {
+        guard !dirty.isEmpty else { return }
+        let batch = dirty
+        dirty.removeAll(keepingCapacity: true)
+        for connection in batch {
+            connection.dirty = false
+            flush(connection)
+        }
+    }
+
+    func flush(_ connection: Connection) {
+        while connection.state != .closed && !connection.outbound.isEmpty {
+            let count = connection.outbound.fill(vectors, capacity: 64)
+            var total = 0
+            for index in 0..<count { total += vectors[index].iov_len }
+            let result: IOResult
+            do { result = try Socket.writev(connection.fd, vectors, count: Int32(count)) } catch {
+                return finalClose(connection)
+            }
+            switch result {
+            case .wouldBlock:
+                return setWriteInterest(connection, true)
+            case .done(let written):
+                counters.bytesOut.add(written, ordering: .relaxed)
+                connection.outbound.advance(by: written)
+                if written < total { return setWriteInterest(connection, true) }
+            }
+        }
+        guard connection.state != .closed else { return }
+        setWriteInterest(connection, false)
+        if connection.state == .closing { Socket.shutdownWrite(connection.fd) }
+    }
+
+    private func setWriteInterest(_ connection: Connection, _ wanted: Bool) {
+        guard connection.writeArmed != wanted else { return }
+        connection.writeArmed = wanted
+        let events = Epoll.readable | Epoll.readHangup | (wanted ? Epoll.writable : 0)
+        do { try loop.reregister(connection.fd, events: events) } catch { finalClose(connection) }
+    }
+}

@@ -1,0 +1,234 @@
+@preconcurrency import Glibc
+import Actors
+import Synchronization
+
+/// The gateway: owns the listening socket and every client connection, on one event loop.
+///
+/// An actor whose executor is its loop: readiness events enter it synchronously on the
+/// loop's thread, and so do calls from actors that share the loop (rooms, shard links).
+/// Reads go through one shared buffer; writes are queued per connection as references to
+/// shared frames and flushed with one `writev` per connection at the end of each loop round.
+public actor Gateway {
+    /// The loop everything here runs on.
+    public nonisolated let loop: EventLoop
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
+    /// Settings.
+    public nonisolated let configuration: GatewayConfiguration
+    /// Counters for metrics, readable from any thread.
+    public nonisolated let counters = GatewayCounters()
+    let application: any GatewayApplication
+
+    var connections: [Connection?] = []
+    var generations: [UInt32] = []
+    var dirty: [Connection] = []
+    var wheel = TimerWheel<ConnectionID>()
+    var tick: UInt64 = 0
+    var listenFD: Int32 = -1
+    var listenHandler: ListenHandler?
+    var tickTimer: UInt64?
+    var accepting = false
+    var started = false
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+    let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 64)
+    let sharedCompressor: PerMessageDeflateCompressor?
+    let handshakeConfiguration: WebSocketHandshakeConfiguration
+    /// The port listened on (useful when configured with port 0).
+    public private(set) var port = 0
+
+    /// A gateway on `loop` serving `application`; `start()` opens the port.
+    public init(loop: EventLoop, configuration: GatewayConfiguration, application: any GatewayApplication) {
+        self.loop = loop
+        self.configuration = configuration
+        self.application = application
+        self.handshakeConfiguration = WebSocketHandshakeConfiguration(
+            subprotocols: configuration.subprotocols, permessageDeflate: configuration.deflate)
+        if let deflate = configuration.deflate {
+            sharedCompressor = PerMessageDeflateCompressor(
+                windowBits: 15, noContextTakeover: true, minimumSize: deflate.minimumCompressSize,
+                level: deflate.compressionLevel, memoryLevel: deflate.memoryLevel)
+        } else {
+            sharedCompressor = nil
+        }
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        vectors.deallocate()
+    }
+
+    /// Open connections (HTTP and WebSocket).
+    public var connectionCount: Int { counters.open.load(ordering: .relaxed) }
+
+    /// Listens and starts serving.
+    public func start() throws(SystemError) {
+        guard !started else { return }
+        listenFD = try Socket.listen(host: configuration.host, port: configuration.port)
+        port = try Socket.localPort(listenFD)
+        let handler = ListenHandler(gateway: self)
+        listenHandler = handler
+        try loop.register(listenFD, events: Epoll.readable, handler: handler)
+        accepting = true
+        started = true
+        loop.onEveryRound { [weak self] in self?.assumeIsolated { $0.flushDirty() } }
+        tickTimer = loop.scheduleRepeating(every: .seconds(1)) { [weak self] in self?.assumeIsolated { $0.onTick() } }
+        Log.info("gateway.listening", ["host": configuration.host, "port": String(port)])
+    }
+
+    /// Runs as a supervised child: starts, serves until cancelled, then closes every
+    /// connection with 1001 (going away).
+    public func run() async throws {
+        try start()
+        let loop = self.loop
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                stopContinuation = continuation
+            }
+        } onCancel: {
+            loop.execute { [weak self] in self?.assumeIsolated { $0.stop() } }
+        }
+    }
+
+    var stopContinuation: CheckedContinuation<Void, Never>?
+
+    /// Stops accepting; open WebSockets are told 1001 and closed after their output.
+    public func drain() {
+        stopAccepting()
+        for case let connection? in connections where connection.state == .webSocket {
+            closeWebSocket(connection, code: .goingAway, reason: "draining")
+        }
+        flushDirty()
+    }
+
+    /// Drains, then closes every socket at once.
+    public func stop() {
+        drain()
+        for case let connection? in connections { finalClose(connection) }
+        if let tickTimer { loop.cancelTimer(tickTimer) }
+        tickTimer = nil
+        stopContinuation?.resume()
+        stopContinuation = nil
+    }
+
+    func stopAccepting() {
+        guard accepting else { return }
+        accepting = false
+        loop.deregister(listenFD)
+        Syscall.close(listenFD)
+        listenFD = -1
+    }
+
+    // MARK: Accepting
+
+    func acceptAll() {
+        while accepting {
+            let fd: Int32
+            do {
+                guard let accepted = try Socket.accept(listenFD) else { return }
+                fd = accepted
+            } catch {
+                // Out of descriptors (EMFILE/ENFILE): pause accepting for a moment rather than spin.
+                Log.error("gateway.accept", ["error": error.description])
+                pauseAccepting()
+                return
+            }
+            admit(fd)
+        }
+    }
+
+    private func pauseAccepting() {
+        loop.deregister(listenFD)
+        loop.scheduleTimer(after: .milliseconds(100)) { [weak self] in
+            self?.assumeIsolated { gateway in
+                guard gateway.accepting, let handler = gateway.listenHandler else { return }
+                try? gateway.loop.register(gateway.listenFD, events: Epoll.readable, handler: handler)
+            }
+        }
+    }
+
+    private func admit(_ fd: Int32) {
+        if connectionCount >= configuration.maxConnections {
+            counters.refused.add(1, ordering: .relaxed)
+            let busy = HTTPResponse.error(.serviceUnavailable, message: "too many connections").closingConnection()
+            let bytes = busy.serialized()
+            _ = bytes.withUnsafeBytes { try? Socket.write(fd, $0) }
+            Syscall.close(fd)
+            return
+        }
+        try? Socket.setNoDelay(fd)
+        let slot = Int(fd)
+        if slot >= connections.count {
+            connections.append(contentsOf: repeatElement(nil, count: slot - connections.count + 1))
+            generations.append(contentsOf: repeatElement(0, count: slot - generations.count + 1))
+        }
+        generations[slot] &+= 1
+        let id = ConnectionID(slot: fd, generation: generations[slot])
+        let connection = Connection(
+            id: id, fd: fd, now: tick, budget: configuration.defaultBudget, http: configuration.http,
+            requestTimeout: configuration.requestTimeoutSeconds)
+        do {
+            try loop.register(fd, events: Epoll.readable | Epoll.readHangup, handler: ConnectionHandler(gateway: self, connection: connection))
+        } catch {
+            Syscall.close(fd)
+            return
+        }
+        connections[slot] = connection
+        counters.open.add(1, ordering: .relaxed)
+        counters.accepted.add(1, ordering: .relaxed)
+        wheel.insert(id, at: connection.deadline)
+    }
+
+    /// The live connection for `id`, nil when it closed.
+    func connection(_ id: ConnectionID) -> Connection? {
+        let slot = Int(id.slot)
+        guard slot >= 0, slot < connections.count, let connection = connections[slot], connection.id == id else { return nil }
+        return connection
+    }
+}
+
+/// Readiness of the listening socket.
+final class ListenHandler: EventLoopHandler {
+    weak var gateway: Gateway?
+    init(gateway: Gateway) { self.gateway = gateway }
+    func handleEvents(_ events: UInt32) {
+        gateway?.assumeIsolated { $0.acceptAll() }
+    }
+}
+
+/// Readiness of one connection's socket.
+final class ConnectionHandler: EventLoopHandler {
+    weak var gateway: Gateway?
+    let connection: Connection
+    init(gateway: Gateway, connection: Connection) {
+        self.gateway = gateway
+        self.connection = connection
+    }
+    func handleEvents(_ events: UInt32) {
+        gateway?.assumeIsolated { $0.handle(connection, events: events) }
+    }
+}
+
+/// Counters of the gateway, atomics so metrics never hop onto the loop.
+public final class GatewayCounters: Sendable {
+    /// Connections open now.
+    public let open = Atomic<Int>(0)
+    /// Connections accepted since start.
+    public let accepted = Atomic<Int>(0)
+    /// Connections refused (over `maxConnections`).
+    public let refused = Atomic<Int>(0)
+    /// WebSocket upgrades completed.
+    public let upgrades = Atomic<Int>(0)
+    /// Bytes received.
+    public let bytesIn = Atomic<Int>(0)
+    /// Bytes written.
+    public let bytesOut = Atomic<Int>(0)
+    /// Frames queued for sending.
+    public let framesOut = Atomic<Int>(0)
+    /// LOW frames dropped by full queues.
+    public let droppedLow = Atomic<Int>(0)
+    /// Connections closed as slow consumers (4008).
+    public let slowConsumers = Atomic<Int>(0)
+    /// Connections closed for protocol errors.
+    public let protocolErrors = Atomic<Int>(0)
+
+    init() {}
+}

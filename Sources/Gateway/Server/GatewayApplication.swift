@@ -1,0 +1,39 @@
+/// Identifies one connection of a gateway: its descriptor slot and a generation that
+/// changes when the slot is reused, so a stale id never reaches a new connection.
+public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
+    /// The descriptor number.
+    public let slot: Int32
+    /// Incremented each time the slot is reused.
+    public let generation: UInt32
+
+    /// An id.
+    public init(slot: Int32, generation: UInt32) {
+        self.slot = slot
+        self.generation = generation
+    }
+
+    public var description: String { "\(slot).\(generation)" }
+}
+
+/// What the application wants done with an HTTP request.
+public enum GatewayRoute {
+    /// Answer with this response.
+    case respond(HTTPResponse)
+    /// Upgrade to WebSocket if the handshake is valid; `session` is handed back in
+    /// `opened` (e.g. the authenticated user).
+    case upgrade(session: AnyObject?)
+}
+
+/// The layer above the gateway (the chat service). Every call comes on the gateway's loop
+/// thread, inside the gateway actor's isolation, so an application whose actors share the
+/// loop's executor enters them synchronously with `assumeIsolated`.
+public protocol GatewayApplication: AnyObject {
+    /// Routes an HTTP request (not yet upgraded).
+    func route(_ request: HTTPRequest, on gateway: isolated Gateway) -> GatewayRoute
+    /// A WebSocket connection is open.
+    func opened(_ connection: ConnectionID, session: AnyObject?, on gateway: isolated Gateway)
+    /// A whole text or binary message arrived.
+    func received(_ message: WebSocketMessage, from connection: ConnectionID, on gateway: isolated Gateway)
+    /// A WebSocket connection closed (for any reason); its id is no longer valid.
+    func closed(_ connection: ConnectionID, on gateway: isolated Gateway)
+}
