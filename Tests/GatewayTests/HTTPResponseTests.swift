@@ -52,3 +52,13 @@ struct HTTPResponseTests {
         #expect(response.closingConnection().closesConnection)
     }
 }
+
+@Suite("HTTP statuses")
+struct HTTPStatusTests {
+    @Test func equalityIsByCode() {
+        #expect(HTTPStatus(code: 200, reasonPhrase: "Fine") == .ok)
+        #expect(HTTPStatus(code: 404) != .ok)
+        #expect(Set([HTTPStatus.ok, HTTPStatus(code: 200, reasonPhrase: "x")]).count == 1)
+        #expect(!HTTPStatus.switchingProtocols.allowsBody && HTTPStatus.notFound.allowsBody)
+    }
+}

@@ -2,6 +2,7 @@
 ///
 /// The table holds the codes this server sends; any other code gets the
 /// reason phrase `Unknown` (clients must ignore reason phrases anyway).
+/// Two statuses are equal when their codes are, whatever their phrases.
 public struct HTTPStatus: Hashable, Sendable {
     /// The three-digit status code.
     public let code: Int
@@ -46,6 +47,14 @@ public struct HTTPStatus: Hashable, Sendable {
         503: "Service Unavailable",
         505: "HTTP Version Not Supported",
     ]
+}
+
+extension HTTPStatus {
+    /// Equal codes, whatever the reason phrases.
+    public static func == (lhs: HTTPStatus, rhs: HTTPStatus) -> Bool { lhs.code == rhs.code }
+
+    /// Hashes the code only, consistent with `==`.
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
 // MARK: - Named statuses
