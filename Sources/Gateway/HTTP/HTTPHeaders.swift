@@ -43,7 +43,8 @@ public struct HTTPHeaders: Hashable, Sendable {
     }
 
     /// The comma-separated list elements of every value of the named field, trimmed, empty ones
-    /// dropped (RFC 9110 §5.6.1), in their original case.
+    /// dropped (RFC 9110 §5.6.1), in their original case. Quoted strings are not parsed: meant
+    /// for token lists (`Connection`, `Upgrade`, `Sec-WebSocket-Protocol`), not for parameters.
     public func tokens(for name: String) -> [String] {
         values(for: name).flatMap { value in
             value.split(separator: ",", omittingEmptySubsequences: true)
