@@ -1,4 +1,5 @@
 import Gateway
+import Testing
 
 /// SplitMix64: a tiny seeded generator so randomized tests replay identically.
 struct SplitMix64: RandomNumberGenerator {
@@ -65,14 +66,39 @@ func feed(
     for end in cuts + [stream.count] where end >= start {
         let piece = Array(stream[start..<end])
         start = end
-        do throws(WebSocketError) {
-            outcome.messages += try assembler.messages(from: piece)
-        } catch {
-            outcome.error = error
+        let failure = piece.withUnsafeBytes { raw -> WebSocketError? in
+            var input = raw
+            do throws(WebSocketError) {
+                while let message = try assembler.nextMessage(&input) { outcome.messages.append(message) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure {
+            outcome.error = failure
             return outcome
         }
     }
     return outcome
+}
+
+extension FeedOutcome: CustomStringConvertible, CustomTestStringConvertible {
+    var testDescription: String { description }
+
+    /// A short summary: message kinds and sizes, and the error (test failures stay readable).
+    var description: String {
+        let kinds = messages.map { message -> String in
+            switch message {
+            case .text(let bytes): "text(\(bytes.count))"
+            case .binary(let bytes): "binary(\(bytes.count))"
+            case .ping(let bytes): "ping(\(bytes.count))"
+            case .pong(let bytes): "pong(\(bytes.count))"
+            case .close(let code, let reason): "close(\(code.map(String.init(describing:)) ?? "-"), \(reason.utf8.count))"
+            }
+        }
+        return "[\(kinds.joined(separator: ", "))] error: \(error.map(String.init(describing:)) ?? "none")"
+    }
 }
 
 /// Random sorted cut points inside a stream of `count` bytes.
