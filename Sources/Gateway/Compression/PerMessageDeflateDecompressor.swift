@@ -16,6 +16,9 @@ public final class PerMessageDeflateDecompressor {
     private var initialized = false
     /// Compressed bytes received for the current message.
     private var messageBytes = 0
+    /// The current message's DEFLATE stream ended with a BFINAL block: the rest of the
+    /// message (at least our appended tail) is ignored and the stream starts afresh.
+    private var streamEnded = false
 
     /// A decompressor; zlib memory is only allocated by the first compressed message.
     public init(windowBits: Int = 15, noContextTakeover: Bool) {
@@ -36,16 +39,21 @@ public final class PerMessageDeflateDecompressor {
     ///
     /// On the final fragment the `00 00 ff ff` tail is inflated too and, without context
     /// takeover, the stream is reset. A message whose compressed payload is empty in total
-    /// inflates to nothing (the tail alone would leave zlib inside a stored block).
+    /// inflates to nothing (the tail alone would leave zlib inside a stored block). A block
+    /// with BFINAL set (RFC 7692 §7.2.3.4) ends the message's data: zlib is reset at once,
+    /// since the peer's compressor starts a new stream too, and what follows is ignored.
     public func decompress(
         _ fragment: UnsafeRawBufferPointer, isFinal: Bool, into output: inout [UInt8], limit: Int
     ) throws(WebSocketError) {
         try start()
         messageBytes &+= fragment.count
-        try inflate(fragment, into: &output, limit: limit)
+        if !streamEnded { try inflate(fragment, into: &output, limit: limit) }
         guard isFinal else { return }
-        defer { messageBytes = 0 }
-        if messageBytes > 0 {
+        defer {
+            messageBytes = 0
+            streamEnded = false
+        }
+        if messageBytes > 0 && !streamEnded {
             try PerMessageDeflate.tail.withBytes { tail throws(WebSocketError) in
                 try inflate(tail, into: &output, limit: limit)
             }
@@ -111,12 +119,15 @@ public final class PerMessageDeflateDecompressor {
             }
             switch status {
             case Z_OK, Z_BUF_ERROR: break
-            case Z_STREAM_END: inflateReset(stream)  // a final block; what follows starts a new stream
+            case Z_STREAM_END:
+                inflateReset(stream)
+                streamEnded = true
+                return
             case Z_MEM_ERROR: throw .compressionFailure
             default: throw .invalidCompressedData
             }
             if stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return }
-            if produced == 0 && stream.pointee.avail_in == consumedBefore && status != Z_STREAM_END {
+            if produced == 0 && stream.pointee.avail_in == consumedBefore {
                 throw .invalidCompressedData  // no progress: never spin
             }
         }

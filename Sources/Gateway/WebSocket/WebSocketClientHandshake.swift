@@ -7,6 +7,12 @@ public struct WebSocketClientHandshake: Sendable, Hashable {
         public var subprotocol: String?
         /// Compression parameters, when the server accepted our offer.
         public var permessageDeflate: PerMessageDeflateParameters?
+
+        /// An outcome with the given parts.
+        public init(subprotocol: String? = nil, permessageDeflate: PerMessageDeflateParameters? = nil) {
+            self.subprotocol = subprotocol
+            self.permessageDeflate = permessageDeflate
+        }
     }
 
     /// Our `Sec-WebSocket-Key`: base64 of 16 bytes.
