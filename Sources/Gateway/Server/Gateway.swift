@@ -28,8 +28,9 @@ public actor Gateway {
     var tickTimer: UInt64?
     var accepting = false
     var started = false
-    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
-    let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 64)
+    let scratch = GatewayScratch()
+    var readBuffer: UnsafeMutableRawBufferPointer { scratch.readBuffer }
+    var vectors: UnsafeMutablePointer<iovec> { scratch.vectors }
     let sharedCompressor: PerMessageDeflateCompressor?
     let handshakeConfiguration: WebSocketHandshakeConfiguration
     /// The port listened on (useful when configured with port 0).
@@ -49,11 +50,6 @@ public actor Gateway {
         } else {
             sharedCompressor = nil
         }
-    }
-
-    deinit {
-        readBuffer.deallocate()
-        vectors.deallocate()
     }
 
     /// Open connections (HTTP and WebSocket).
@@ -166,7 +162,7 @@ public actor Gateway {
             id: id, fd: fd, now: tick, budget: configuration.defaultBudget, http: configuration.http,
             requestTimeout: configuration.requestTimeoutSeconds)
         do {
-            try loop.register(fd, events: Epoll.readable | Epoll.readHangup, handler: ConnectionHandler(gateway: self, connection: connection))
+            try loop.register(fd, events: Epoll.readable | Epoll.readHangup, handler: ConnectionHandler(gateway: self, id: id))
         } catch {
             Syscall.close(fd)
             return
@@ -197,13 +193,29 @@ final class ListenHandler: EventLoopHandler {
 /// Readiness of one connection's socket.
 final class ConnectionHandler: EventLoopHandler {
     weak var gateway: Gateway?
-    let connection: Connection
-    init(gateway: Gateway, connection: Connection) {
+    let id: ConnectionID
+    init(gateway: Gateway, id: ConnectionID) {
         self.gateway = gateway
-        self.connection = connection
+        self.id = id
     }
     func handleEvents(_ events: UInt32) {
-        gateway?.assumeIsolated { $0.handle(connection, events: events) }
+        let id = self.id
+        gateway?.assumeIsolated { gateway in
+            if let connection = gateway.connection(id) { gateway.handle(connection, events: events) }
+        }
+    }
+}
+
+/// Buffers the gateway reuses for every read and write (freed with the gateway).
+final class GatewayScratch {
+    /// Where every read lands before parsing.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+    /// iovecs for one writev.
+    let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 64)
+
+    deinit {
+        readBuffer.deallocate()
+        vectors.deallocate()
     }
 }
 
