@@ -28,6 +28,7 @@ public actor Gateway {
     var tickTimer: UInt64?
     var accepting = false
     var started = false
+    var roundHookInstalled = false
     let scratch = GatewayScratch()
     var readBuffer: UnsafeMutableRawBufferPointer { scratch.readBuffer }
     var vectors: UnsafeMutablePointer<iovec> { scratch.vectors }
@@ -52,6 +53,9 @@ public actor Gateway {
         }
     }
 
+    /// Whether new connections are accepted (false while draining).
+    public var isAccepting: Bool { accepting }
+
     /// Open connections (HTTP and WebSocket).
     public var connectionCount: Int { counters.open.load(ordering: .relaxed) }
 
@@ -65,7 +69,10 @@ public actor Gateway {
         try loop.register(listenFD, events: Epoll.readable, handler: handler)
         accepting = true
         started = true
-        loop.onEveryRound { [weak self] in self?.assumeIsolated { $0.flushDirty() } }
+        if !roundHookInstalled {
+            roundHookInstalled = true
+            loop.onEveryRound { [weak self] in self?.assumeIsolated { $0.flushDirty() } }
+        }
         tickTimer = loop.scheduleRepeating(every: .seconds(1)) { [weak self] in self?.assumeIsolated { $0.onTick() } }
         Log.info("gateway.listening", ["host": configuration.host, "port": String(port)])
     }
@@ -101,6 +108,7 @@ public actor Gateway {
         for case let connection? in connections { finalClose(connection) }
         if let tickTimer { loop.cancelTimer(tickTimer) }
         tickTimer = nil
+        started = false
         stopContinuation?.resume()
         stopContinuation = nil
     }

@@ -1,2 +1,14 @@
+// chat-node: the chat cluster node. Configuration: environment variables or flags of the
+// same meaning (see README.md and NodeConfiguration).
+import Foundation
 import NodeKit
-print("chat-node: not yet implemented")
+
+let configuration: NodeConfiguration
+do {
+    configuration = try NodeConfiguration.load(
+        environment: ProcessInfo.processInfo.environment, arguments: Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("chat-node: invalid configuration:\n\(error.description)\n".utf8))
+    exit(2)
+}
+exit(await Node.run(configuration: configuration))
