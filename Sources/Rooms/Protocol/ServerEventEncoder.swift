@@ -15,83 +15,76 @@ public enum ServerEventEncoder {
 
     /// `{"t":"ack","cid":"c1","id":"9","ts":1700000000000}`: same `id` and `ts` as the `msg`.
     public static func ack(cid: String, id: UInt64, ts: Int64) -> [UInt8] {
-        var writer = JSONWriter(capacity: 64 + cid.utf8.count)
-        writer.beginObject()
-        writer.field("t", "ack")
-        writer.field("cid", cid)
-        writer.idField("id", id)
-        writer.field("ts", ts)
-        writer.endObject()
-        return writer.bytes
+        event("ack", capacity: 64 + cid.utf8.count) { writer in
+            writer.field("cid", cid)
+            writer.idField("id", id)
+            writer.field("ts", ts)
+        }
     }
 
     /// `{"t":"typing","room":1,"user":2}`.
     public static func typing(room: UInt32, user: UInt32) -> [UInt8] {
-        var writer = JSONWriter(capacity: 48)
-        writer.beginObject()
-        writer.field("t", "typing")
-        writer.field("room", room)
-        writer.field("user", user)
-        writer.endObject()
-        return writer.bytes
+        event("typing", capacity: 48) { writer in
+            writer.field("room", room)
+            writer.field("user", user)
+        }
     }
 
     /// `{"t":"read","room":1,"user":2,"id":"9"}`.
     public static func read(room: UInt32, user: UInt32, id: UInt64) -> [UInt8] {
-        var writer = JSONWriter(capacity: 72)
-        writer.beginObject()
-        writer.field("t", "read")
-        writer.field("room", room)
-        writer.field("user", user)
-        writer.idField("id", id)
-        writer.endObject()
-        return writer.bytes
+        event("read", capacity: 72) { writer in
+            writer.field("room", room)
+            writer.field("user", user)
+            writer.idField("id", id)
+        }
     }
 
     /// `{"t":"edited","room":1,"id":"9","text":"new","ets":1700000000000}`.
     public static func edited(room: UInt32, id: UInt64, text: String, ets: Int64) -> [UInt8] {
-        var writer = JSONWriter(capacity: 80 + textCapacity(text))
-        writer.beginObject()
-        writer.field("t", "edited")
-        writer.field("room", room)
-        writer.idField("id", id)
-        writer.field("text", text)
-        writer.field("ets", ets)
-        writer.endObject()
-        return writer.bytes
+        event("edited", capacity: 80 + textCapacity(text)) { writer in
+            writer.field("room", room)
+            writer.idField("id", id)
+            writer.field("text", text)
+            writer.field("ets", ets)
+        }
     }
 
     /// `{"t":"left","room":1}`.
     public static func left(room: UInt32) -> [UInt8] {
-        var writer = JSONWriter(capacity: 32)
-        writer.beginObject()
-        writer.field("t", "left")
-        writer.field("room", room)
-        writer.endObject()
-        return writer.bytes
+        event("left", capacity: 32) { $0.field("room", room) }
     }
 
     /// `{"t":"error","code":"rate_limited","msg":"…","cid":"c1","retry_ms":1200}` (`cid`
     /// and `retry_ms` only when known).
     public static func error(_ error: ProtocolError) -> [UInt8] {
-        var writer = JSONWriter(capacity: 64 + error.message.utf8.count + (error.cid?.utf8.count ?? 0))
-        writer.beginObject()
-        writer.field("t", "error")
-        writer.field("code", error.code.rawValue)
-        writer.field("msg", error.message)
-        if let cid = error.cid { writer.field("cid", cid) }
-        if let retry = error.retryAfterMs { writer.field("retry_ms", retry) }
-        writer.endObject()
-        return writer.bytes
+        event("error", capacity: 64 + error.message.utf8.count + (error.cid?.utf8.count ?? 0)) { writer in
+            writer.field("code", error.code.rawValue)
+            writer.field("msg", error.message)
+            if let cid = error.cid { writer.field("cid", cid) }
+            if let retry = error.retryAfterMs { writer.field("retry_ms", retry) }
+        }
     }
 
     // MARK: Shared pieces
+
+    /// One event object: `{"t":"<type>"` then what `body` writes, then `}`.
+    @inline(__always)
+    static func event(_ type: StaticString, capacity: Int, _ body: (inout JSONWriter) -> Void) -> [UInt8] {
+        var writer = JSONWriter(capacity: capacity)
+        writer.beginObject()
+        writer.key("t")
+        writer.literalString(type)
+        body(&writer)
+        writer.endObject()
+        return writer.bytes
+    }
 
     /// Writes one `msg` object; history arrays and `chats` embed the same object, `t`
     /// included, so clients handle live and stored messages alike.
     static func writeMessage(_ message: ChatMessage, into writer: inout JSONWriter) {
         writer.beginObject()
-        writer.field("t", "msg")
+        writer.key("t")
+        writer.literalString("msg")
         switch message.chat {
         case .room(let room): writer.field("room", room)
         case .dm(let peer): writer.field("dm", peer)

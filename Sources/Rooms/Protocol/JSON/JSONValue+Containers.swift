@@ -32,24 +32,14 @@ extension JSONValue {
         let value: JSONValue
 
         /// An iterator over the elements.
-        public func makeIterator() -> Iterator {
-            let isArray = value.document.nodes[value.index].tag == .array
-            return Iterator(document: value.document, position: value.index + 1, end: isArray ? value.document.end(of: value.index) : 0)
-        }
+        public func makeIterator() -> Iterator { Iterator(children: ChildNodes(of: value, if: .array)) }
 
         /// Walks the elements of an array.
         public struct Iterator: IteratorProtocol, Sendable {
-            let document: JSONDocument
-            var position: Int
-            let end: Int
+            var children: ChildNodes
 
             /// The next element, or `nil` past the last.
-            public mutating func next() -> JSONValue? {
-                guard position < end else { return nil }
-                let current = position
-                position = document.end(of: current)
-                return JSONValue(document: document, index: current)
-            }
+            public mutating func next() -> JSONValue? { children.next() }
         }
     }
 
@@ -58,25 +48,38 @@ extension JSONValue {
         let value: JSONValue
 
         /// An iterator over the members.
-        public func makeIterator() -> Iterator {
-            let isObject = value.document.nodes[value.index].tag == .object
-            return Iterator(document: value.document, position: value.index + 1, end: isObject ? value.document.end(of: value.index) : 0)
-        }
+        public func makeIterator() -> Iterator { Iterator(children: ChildNodes(of: value, if: .object)) }
 
         /// Walks the members of an object.
         public struct Iterator: IteratorProtocol, Sendable {
-            let document: JSONDocument
-            var position: Int
-            let end: Int
+            var children: ChildNodes
 
             /// The next member, or `nil` past the last.
             public mutating func next() -> (key: String, value: JSONValue)? {
-                guard position < end else { return nil }
-                let key = JSONValue(document: document, index: position)
-                let value = JSONValue(document: document, index: position + 1)
-                position = document.end(of: position + 1)
+                // On the tape an object's children are key, value, key, value, ...
+                guard let key = children.next(), let value = children.next() else { return nil }
                 return (key.string ?? "", value)
             }
+        }
+    }
+
+    /// The nodes directly under a container, in tape order (nothing for other values).
+    struct ChildNodes: Sendable {
+        let document: JSONDocument
+        var position: Int
+        let end: Int
+
+        init(of value: JSONValue, if tag: JSONNode.Tag) {
+            document = value.document
+            position = value.index + 1
+            end = value.document.nodes[value.index].tag == tag ? value.document.end(of: value.index) : 0
+        }
+
+        mutating func next() -> JSONValue? {
+            guard position < end else { return nil }
+            let current = position
+            position = document.end(of: current)
+            return JSONValue(document: document, index: current)
         }
     }
 }

@@ -78,6 +78,16 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Writes a literal as a string value, unescaped: for the protocol's own words
+    /// (event types, codes), which never need escaping.
+    mutating func literalString(_ value: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: value)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     /// Writes `true` or `false`.
     public mutating func bool(_ value: Bool) {
         separate()
