@@ -13,8 +13,10 @@ struct JSONParser {
     init(input: UnsafeRawBufferPointer, maxDepth: Int) {
         self.input = input
         self.maxDepth = maxDepth
-        // A flat command has roughly one node per 6 bytes; strings take less than the input.
-        nodes.reserveCapacity(input.count / 6 + 4)
+        // A flat command has under 20 nodes (about one per 6 bytes); a big frame is mostly
+        // text, so the guess is capped and larger arrays grow as they go. Decoded strings
+        // never take more than the input.
+        nodes.reserveCapacity(min(input.count / 6 + 4, 64))
         bytes.reserveCapacity(input.count)
     }
 
