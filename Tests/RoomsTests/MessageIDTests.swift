@@ -1,0 +1,80 @@
+import Testing
+@testable import Rooms
+
+@Suite("Message ids")
+struct MessageIDTests {
+    private let jan2025: Int64 = 1_735_689_600_000
+
+    @Test func layoutAndExtraction() {
+        var generator = MessageIDGenerator(nodeID: 1_023)
+        let id = generator.next(nowMs: jan2025 + 5)
+        #expect(MessageID.timestampMs(of: id) == jan2025 + 5)
+        #expect(MessageID.nodeID(of: id) == 1_023)
+        #expect(MessageID.sequence(of: id) == 0)
+        #expect(id == UInt64(jan2025 + 5 - MessageID.epochMs) << 22 | 1_023 << 12)
+        #expect(MessageID.timestampMs(of: MessageID.make(milliseconds: 0, node: 0, sequence: 0)) == 1_704_067_200_000)
+        let max = MessageID.make(milliseconds: .max, node: .max, sequence: .max)
+        #expect(max == UInt64.max)
+        #expect(MessageID.nodeID(of: max) == 1_023 && MessageID.sequence(of: max) == 4_095)
+    }
+
+    @Test func sequenceCountsWithinAMillisecond() {
+        var generator = MessageIDGenerator(nodeID: 3)
+        let ids = (0..<3).map { _ in generator.next(nowMs: jan2025) }
+        #expect(ids.map(MessageID.sequence(of:)) == [0, 1, 2])
+        #expect(Set(ids.map(MessageID.timestampMs(of:))) == [jan2025])
+        #expect(MessageID.sequence(of: generator.next(nowMs: jan2025 + 1)) == 0)
+    }
+
+    @Test func exhaustedSequenceBorrowsTheNextMillisecond() {
+        var generator = MessageIDGenerator(nodeID: 7)
+        var previous: UInt64 = 0
+        for index in 0..<10_000 {
+            let id = generator.next(nowMs: jan2025)
+            #expect(id > previous, "id \(index)")
+            previous = id
+        }
+        // 10,000 ids: 4,096 + 4,096 + 1,808 over three milliseconds.
+        #expect(MessageID.timestampMs(of: previous) == jan2025 + 2)
+        #expect(MessageID.sequence(of: previous) == 1_807)
+        #expect(MessageID.nodeID(of: previous) == 7)
+        // The clock catches up: back to sequence 0 only once it passes the borrowed ms.
+        #expect(MessageID.timestampMs(of: generator.next(nowMs: jan2025 + 2)) == jan2025 + 2)
+        #expect(MessageID.sequence(of: generator.next(nowMs: jan2025 + 3)) == 0)
+    }
+
+    @Test func clockSteppingBackNeverMakesASmallerID() {
+        var generator = MessageIDGenerator(nodeID: 1)
+        var random = SplitMix64(seed: 42)
+        var clock = jan2025
+        var previous: UInt64 = 0
+        for _ in 0..<20_000 {
+            clock += Int64(random.below(7)) - 3 // wanders back and forth
+            if random.below(100) == 0 { clock -= 60_000 } // an NTP step back
+            let id = generator.next(nowMs: clock)
+            #expect(id > previous)
+            previous = id
+        }
+        let back = generator.next(nowMs: 0) // before the custom epoch
+        #expect(back > previous)
+    }
+
+    @Test func restartAfterAnotherNodesIDStaysAbove() {
+        var other = MessageIDGenerator(nodeID: 1_000)
+        let last = other.next(nowMs: jan2025)
+        var generator = MessageIDGenerator(nodeID: 1, after: last)
+        let next = generator.next(nowMs: jan2025 - 5_000)
+        #expect(next > last)
+        #expect(MessageID.timestampMs(of: next) == jan2025 + 1)
+    }
+
+    @Test func nodesInTheSameMillisecondAreOrderedByNodeID() {
+        var low = MessageIDGenerator(nodeID: 2)
+        var high = MessageIDGenerator(nodeID: 5)
+        let lowIDs = (0..<100).map { _ in low.next(nowMs: jan2025) }
+        let highFirst = high.next(nowMs: jan2025)
+        #expect(lowIDs.allSatisfy { $0 < highFirst })
+        #expect(Set(lowIDs + [highFirst]).count == 101)
+        #expect(low.next(nowMs: jan2025 + 1) > highFirst)
+    }
+}
