@@ -88,3 +88,7 @@ public final class PerMessageDeflateCompressor {
         initialized = true
     }
 }
+
+/// Bound to one event loop: a zlib stream must not be used from two threads.
+@available(*, unavailable)
+extension PerMessageDeflateCompressor: Sendable {}

@@ -133,3 +133,7 @@ public final class PerMessageDeflateDecompressor {
         }
     }
 }
+
+/// Bound to one event loop: a zlib stream must not be used from two threads.
+@available(*, unavailable)
+extension PerMessageDeflateDecompressor: Sendable {}

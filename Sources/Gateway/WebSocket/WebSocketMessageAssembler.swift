@@ -117,3 +117,7 @@ public struct WebSocketMessageAssembler {
         return partial.opcode == .text ? .text(message) : .binary(message)
     }
 }
+
+/// Bound to one connection on one event loop (it shares a decompressor by reference).
+@available(*, unavailable)
+extension WebSocketMessageAssembler: Sendable {}
