@@ -1,0 +1,89 @@
+"""Idle-connection memory of chat-node: RSS per open WebSocket beyond the node's baseline.
+
+Starts a release chat-node (in-memory store, dev login) on a free loopback port, opens N
+WebSocket connections with the `websockets` package (asyncio), samples the node's VmRSS
+from /proc before and after, then closes everything. Bounded: stops by itself.
+
+    .venv/bin/python bench/idle_memory.py [N]     (default 10000; build first:
+    swift build -c release --product chat-node)
+"""
+import asyncio
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from websockets.asyncio.client import connect
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+async def open_all(port: int, token: str, count: int):
+    connections = []
+    batch = 500
+    for start in range(0, count, batch):
+        tasks = [connect(f"ws://127.0.0.1:{port}/ws?token={token}", compression=None, ping_interval=None,
+                         open_timeout=30) for _ in range(min(batch, count - start))]
+        connections += await asyncio.gather(*tasks)
+    return connections
+
+
+async def main(count: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 1024), hard))
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", DEV_LOGIN="1", STORE="memory",
+               MAX_CONNECTIONS=str(count + 100), DEFLATE="1", LOG_LEVEL="error")
+    node = subprocess.Popen([os.path.join(ROOT, ".build/release/chat-node")], env=env,
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (count + 1024, count + 1024)))
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/dev/token?user=bench", timeout=5) as reply:
+            token = json.load(reply)["token"]
+        # Warm up the allocator and the code paths with a few connections first.
+        warm = await open_all(port, token, 100)
+        for ws in warm:
+            await ws.close()
+        await asyncio.sleep(1)
+        baseline = rss_kib(node.pid)
+        started = time.time()
+        connections = await open_all(port, token, count)
+        opened = time.time() - started
+        await asyncio.sleep(2)
+        loaded = rss_kib(node.pid)
+        per = (loaded - baseline) * 1024 / count
+        print(json.dumps({"connections": count, "baseline_rss_kib": baseline, "loaded_rss_kib": loaded,
+                          "bytes_per_connection": round(per), "open_seconds": round(opened, 2)}))
+        for ws in connections:
+            await ws.close()
+    finally:
+        node.terminate()
+        node.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 10000))
