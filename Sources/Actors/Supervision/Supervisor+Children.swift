@@ -114,6 +114,9 @@ extension Supervisor {
         }
         lastFailure = "\(child.path): \(reason)"
         guard intensity.recordRestart(at: clock.now()) else {
+            // Giving up: the child will not be restarted, so it must not stay "restarting".
+            children[index].status = .terminated
+            registry.setStatus(child.path, .terminated)
             failure = .reachedMaxRestartIntensity(path: path.description, lastFailure: lastFailure)
             return
         }
