@@ -24,7 +24,8 @@ extension Supervisor {
     /// What the supervisor's loop handles, one at a time.
     enum Event: Sendable {
         case exited(id: String, token: Int, reason: ExitReason)
-        case restartDue
+        /// The backoff of these children has passed: start those still waiting for it.
+        case restartDue(Set<String>)
         case command(Command)
         case stop
     }
@@ -149,21 +150,24 @@ extension Supervisor {
                 children.remove(at: index)
             }
         }
+        let ids = restartIDs
         if delay == .zero {
-            startRestarting()
+            startRestarting(ids)
         } else {
             let mailbox = self.mailbox
             let clock = self.clock
             restartTimers.removeAll { $0.isCancelled }
             restartTimers.append(Task.detached {
                 do { try await clock.sleep(for: delay) } catch { return }
-                mailbox.send(.restartDue, priority: .critical)
+                mailbox.send(.restartDue(ids), priority: .critical)
             })
         }
     }
 
-    func startRestarting() {
-        for index in children.indices where children[index].status == .restarting {
+    /// Starts, in start order, the children among `ids` that still wait for their restart.
+    /// Only those: another child may still be waiting for a longer backoff of its own.
+    func startRestarting(_ ids: Set<String>) {
+        for index in children.indices where children[index].status == .restarting && ids.contains(children[index].spec.id) {
             startChild(at: index)
         }
     }

@@ -112,8 +112,8 @@ public actor Supervisor: Inspectable {
             else { return }
             children[index].detachTask()
             await childExited(at: index, reason: reason)
-        case .restartDue:
-            startRestarting()
+        case .restartDue(let ids):
+            startRestarting(ids)
         case .command(let command):
             await perform(command)
         case .stop:
