@@ -25,7 +25,7 @@ extension Supervisor {
     enum Event: Sendable {
         case exited(id: String, token: Int, reason: ExitReason)
         /// The backoff of these children has passed: start those still waiting for it.
-        case restartDue(Set<String>)
+        case restartDue(timer: Int, ids: Set<String>)
         case command(Command)
         case stop
     }
@@ -90,7 +90,7 @@ extension Supervisor {
     }
 
     func stopAllChildren() async {
-        for timer in restartTimers { timer.cancel() }
+        for timer in restartTimers.values { timer.cancel() }
         restartTimers.removeAll()
         for index in children.indices.reversed() {
             await stopChild(at: index)
@@ -156,11 +156,12 @@ extension Supervisor {
         } else {
             let mailbox = self.mailbox
             let clock = self.clock
-            restartTimers.removeAll { $0.isCancelled }
-            restartTimers.append(Task.detached {
+            nextToken += 1
+            let timer = nextToken
+            restartTimers[timer] = Task.detached {
                 do { try await clock.sleep(for: delay) } catch { return }
-                mailbox.send(.restartDue(ids), priority: .critical)
-            })
+                mailbox.send(.restartDue(timer: timer, ids: ids), priority: .critical)
+            }
         }
     }
 

@@ -37,7 +37,7 @@ public actor Supervisor: Inspectable {
     var failure: SupervisorError?
     var lastFailure = ""
     var nextToken = 0
-    var restartTimers: [Task<Void, Never>] = []
+    var restartTimers: [Int: Task<Void, Never>] = [:]
 
     /// A supervisor at `path` with its static children, started in the order given.
     public init(
@@ -112,7 +112,9 @@ public actor Supervisor: Inspectable {
             else { return }
             children[index].detachTask()
             await childExited(at: index, reason: reason)
-        case .restartDue(let ids):
+        case .restartDue(let timer, let ids):
+            // A timer of an earlier run (cancelled when it stopped) is not ours any more.
+            guard restartTimers.removeValue(forKey: timer) != nil else { return }
             startRestarting(ids)
         case .command(let command):
             await perform(command)
