@@ -95,6 +95,11 @@ public actor Supervisor: Inspectable {
             await handle(event)
         }
         await stopAllChildren()
+        if context == nil {
+            // A root has no parent to record its exit: record it here.
+            let reason: ExitReason = failure.map { .failure($0.description) } ?? .shutdown
+            registry.markExited(path, reason: reason, status: .terminated)
+        }
         running = false
         failPendingCommands()
         if let failure {
