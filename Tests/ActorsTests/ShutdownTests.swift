@@ -30,9 +30,12 @@ import TestSupport
         let outcome = try await running.stop()
         #expect((try? outcome.get()) != nil)
         #expect(puppets.log.entries(since: marker) == ["stop dynamic", "stop c", "stop b", "stop a"])
-        for id in ["a", "b", "c", "dynamic"] {
+        for id in ["a", "b", "c"] {
             #expect(registry.status(of: path("/node/\(id)")) == .terminated)
         }
+        // A child started on demand ends with the run that started it.
+        #expect(registry.status(of: path("/node/dynamic")) == nil)
+        #expect(await running.supervisor.whichChildren().map(\.id) == ["a", "b", "c"])
         #expect(puppets.live == 0)
     }
 

@@ -95,6 +95,7 @@ public actor Supervisor: Inspectable {
             await handle(event)
         }
         await stopAllChildren()
+        forgetDynamicChildren()
         if context == nil {
             // A root has no parent to record its exit: record it here.
             let reason: ExitReason = failure.map { .failure($0.description) } ?? .shutdown
@@ -126,6 +127,16 @@ public actor Supervisor: Inspectable {
         case .stop:
             stopping = true
         }
+    }
+
+    /// Children started on demand end with the run that started them (a new run starts
+    /// from the static children, as OTP's init does): drop them and their registry entries.
+    private func forgetDynamicChildren() {
+        let staticIDs = Set(specs.map(\.id))
+        for child in children where !staticIDs.contains(child.spec.id) {
+            registry.remove(child.path)
+        }
+        children.removeAll { !staticIDs.contains($0.spec.id) }
     }
 
     private func failPendingCommands() {
