@@ -47,8 +47,10 @@ struct SupervisionStatsTrait: SuiteTrait, TestTrait, TestScoping {
 
     var isRecursive: Bool { true }
 
+    /// Each test case, once: the library also asks for the test function as a whole
+    /// (with no case), and taking the lock there too would deadlock an exclusive test.
     func scopeProvider(for test: Test, testCase: Test.Case?) -> SupervisionStatsTrait? {
-        test.isSuite ? nil : self
+        testCase == nil ? nil : self
     }
 
     func provideScope(
