@@ -24,7 +24,8 @@ extension Supervisor {
     /// What the supervisor's loop handles, one at a time.
     enum Event: Sendable {
         case exited(id: String, token: Int, reason: ExitReason)
-        case restartDue
+        /// The backoff of these children has passed: start those still waiting for it.
+        case restartDue(timer: Int, ids: Set<String>)
         case command(Command)
         case stop
     }
@@ -89,7 +90,7 @@ extension Supervisor {
     }
 
     func stopAllChildren() async {
-        for timer in restartTimers { timer.cancel() }
+        for timer in restartTimers.values { timer.cancel() }
         restartTimers.removeAll()
         for index in children.indices.reversed() {
             await stopChild(at: index)
@@ -114,6 +115,9 @@ extension Supervisor {
         }
         lastFailure = "\(child.path): \(reason)"
         guard intensity.recordRestart(at: clock.now()) else {
+            // Giving up: the child will not be restarted, so it must not stay "restarting".
+            children[index].status = .terminated
+            registry.setStatus(child.path, .terminated)
             failure = .reachedMaxRestartIntensity(path: path.description, lastFailure: lastFailure)
             return
         }
@@ -146,21 +150,25 @@ extension Supervisor {
                 children.remove(at: index)
             }
         }
+        let ids = restartIDs
         if delay == .zero {
-            startRestarting()
+            startRestarting(ids)
         } else {
             let mailbox = self.mailbox
             let clock = self.clock
-            restartTimers.removeAll { $0.isCancelled }
-            restartTimers.append(Task.detached {
+            nextToken += 1
+            let timer = nextToken
+            restartTimers[timer] = Task.detached {
                 do { try await clock.sleep(for: delay) } catch { return }
-                mailbox.send(.restartDue, priority: .critical)
-            })
+                mailbox.send(.restartDue(timer: timer, ids: ids), priority: .critical)
+            }
         }
     }
 
-    func startRestarting() {
-        for index in children.indices where children[index].status == .restarting {
+    /// Starts, in start order, the children among `ids` that still wait for their restart.
+    /// Only those: another child may still be waiting for a longer backoff of its own.
+    func startRestarting(_ ids: Set<String>) {
+        for index in children.indices where children[index].status == .restarting && ids.contains(children[index].spec.id) {
             startChild(at: index)
         }
     }

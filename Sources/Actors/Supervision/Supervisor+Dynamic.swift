@@ -67,8 +67,9 @@ extension Supervisor {
         try await send { .delete(id, $0) }
     }
 
-    /// Kills a running child as an injected failure: it is abandoned at once (brutal
-    /// kill) and handled as a failure by the strategy and restart intensity.
+    /// Kills a running child as an injected failure: a worker is abandoned at once (brutal
+    /// kill), a supervisor is cancelled and waited for (it stops its own children first);
+    /// then it is handled as a failure by the strategy and restart intensity.
     public func killChild(_ id: String) async throws {
         try await send { .kill(id, $0) }
     }
@@ -134,8 +135,15 @@ extension Supervisor {
             guard children[index].status == .running, let task = children[index].task else {
                 return reply.resume(throwing: SupervisorError.notRunning(children[index].path.description))
             }
+            let signal = children[index].signal
             children[index].detachTask()
             task.cancel()
+            if children[index].spec.kind == .supervisor {
+                // A supervisor cannot be left behind: its new run would find the killed one
+                // still stopping its children (`SupervisorError.running`), and its children
+                // would run twice. Wait for it to stop them.
+                _ = await signal?.wait(upTo: nil, clock: clock)
+            }
             reply.resume()
             await childExited(at: index, reason: .killed)
         }

@@ -37,7 +37,7 @@ public actor Supervisor: Inspectable {
     var failure: SupervisorError?
     var lastFailure = ""
     var nextToken = 0
-    var restartTimers: [Task<Void, Never>] = []
+    var restartTimers: [Int: Task<Void, Never>] = [:]
 
     /// A supervisor at `path` with its static children, started in the order given.
     public init(
@@ -95,6 +95,12 @@ public actor Supervisor: Inspectable {
             await handle(event)
         }
         await stopAllChildren()
+        forgetDynamicChildren()
+        if context == nil {
+            // A root has no parent to record its exit: record it here.
+            let reason: ExitReason = failure.map { .failure($0.description) } ?? .shutdown
+            registry.markExited(path, reason: reason, status: .terminated)
+        }
         running = false
         failPendingCommands()
         if let failure {
@@ -112,13 +118,25 @@ public actor Supervisor: Inspectable {
             else { return }
             children[index].detachTask()
             await childExited(at: index, reason: reason)
-        case .restartDue:
-            startRestarting()
+        case .restartDue(let timer, let ids):
+            // A timer of an earlier run (cancelled when it stopped) is not ours any more.
+            guard restartTimers.removeValue(forKey: timer) != nil else { return }
+            startRestarting(ids)
         case .command(let command):
             await perform(command)
         case .stop:
             stopping = true
         }
+    }
+
+    /// Children started on demand end with the run that started them (a new run starts
+    /// from the static children, as OTP's init does): drop them and their registry entries.
+    private func forgetDynamicChildren() {
+        let staticIDs = Set(specs.map(\.id))
+        for child in children where !staticIDs.contains(child.spec.id) {
+            registry.remove(child.path)
+        }
+        children.removeAll { !staticIDs.contains($0.spec.id) }
     }
 
     private func failPendingCommands() {
