@@ -4,7 +4,8 @@ Starts a release chat-node (in-memory store, dev login) on a free loopback port,
 WebSocket connections with the `websockets` package (asyncio), samples the node's VmRSS
 from /proc before and after, then closes everything. Bounded: stops by itself.
 
-    .venv/bin/python bench/idle_memory.py [N]     (default 10000; build first:
+    .venv/bin/python bench/idle_memory.py [N] [deflate]   (default 10000, no deflate offer;
+    build first:
     swift build -c release --product chat-node)
 """
 import asyncio
@@ -36,11 +37,14 @@ def rss_kib(pid: int) -> int:
     return -1
 
 
+COMPRESSION = "deflate" if "deflate" in sys.argv[2:] else None
+
+
 async def open_all(port: int, token: str, count: int):
     connections = []
     batch = 500
     for start in range(0, count, batch):
-        tasks = [connect(f"ws://127.0.0.1:{port}/ws?token={token}", compression=None, ping_interval=None,
+        tasks = [connect(f"ws://127.0.0.1:{port}/ws?token={token}", compression=COMPRESSION, ping_interval=None,
                          open_timeout=30) for _ in range(min(batch, count - start))]
         connections += await asyncio.gather(*tasks)
     return connections
@@ -77,7 +81,7 @@ async def main(count: int) -> None:
         loaded = rss_kib(node.pid)
         per = (loaded - baseline) * 1024 / count
         print(json.dumps({"connections": count, "baseline_rss_kib": baseline, "loaded_rss_kib": loaded,
-                          "bytes_per_connection": round(per), "open_seconds": round(opened, 2)}))
+                          "bytes_per_connection": round(per), "deflate_offered": COMPRESSION is not None, "open_seconds": round(opened, 2)}))
         for ws in connections:
             await ws.close()
     finally:
