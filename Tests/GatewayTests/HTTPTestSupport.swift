@@ -1,19 +1,7 @@
 @testable import Gateway
+import TestSupport
 
-/// SplitMix64: a tiny seeded generator so random tests replay exactly.
-struct HTTPTestRNG: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias HTTPTestRNG = SplitMix64
 
 /// Outcome of feeding a whole stream: the requests taken out, then the error if any.
 struct HTTPParseOutcome: Equatable {

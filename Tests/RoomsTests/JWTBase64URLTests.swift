@@ -1,5 +1,6 @@
 import Testing
 @testable import Rooms
+import TestSupport
 
 @Suite("JWT: base64url and HMAC-SHA256")
 struct JWTBase64URLTests {
@@ -42,17 +43,4 @@ struct JWTBase64URLTests {
     }
 }
 
-/// SplitMix64 for replayable random tests.
-struct JWTTestRNG: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias JWTTestRNG = SplitMix64

@@ -1,5 +1,6 @@
 import Testing
 @testable import Rooms
+import TestSupport
 
 @Suite("Protocol JSON numbers and limits")
 struct ProtocolJSONNumberTests {
@@ -108,21 +109,3 @@ struct ProtocolJSONNumberTests {
     }
 }
 
-/// A small seeded generator (SplitMix64), so random tests reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int {
-        bound <= 0 ? 0 : Int(next() % UInt64(bound))
-    }
-}

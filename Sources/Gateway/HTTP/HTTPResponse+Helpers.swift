@@ -1,3 +1,4 @@
+import Actors
 /// Small canned responses: plain text, JSON, errors.
 extension HTTPResponse {
     /// A `text/plain; charset=utf-8` response.
@@ -27,21 +28,6 @@ extension HTTPResponse {
 
     /// `text` as a JSON string literal, quotes included (RFC 8259 §7 escaping).
     public static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = Array("0123456789abcdef")
-                out += "\\u00" + String(hex[Int(scalar.value >> 4)]) + String(hex[Int(scalar.value & 0xF)])
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        Log.jsonString(text)
     }
 }
