@@ -1,10 +1,37 @@
 @preconcurrency import Glibc
 import Foundation
 
-/// Free TCP ports on loopback, found by binding port 0.
+/// Free TCP ports on loopback for test servers.
+///
+/// Ports are drawn below Linux's ephemeral range (32768–60999): a port the kernel hands out
+/// for port 0 is also what it hands to the next outgoing connection of any test, so a
+/// server started on it a moment later could find it taken.
 public enum FreePort {
-    /// A port that was free a moment ago.
+    /// A port that was free a moment ago, from 20000..<32000 when one is found there.
     public static func next() throws -> Int {
+        for _ in 0..<50 {
+            let candidate = Int.random(in: 20000..<32000)
+            if isFree(candidate) { return candidate }
+        }
+        return try ephemeral()
+    }
+
+    /// Whether `port` can be bound on 127.0.0.1 now.
+    public static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    /// A port chosen by the kernel (bind to port 0).
+    static func ephemeral() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError.io("socket") }
         defer { close(fd) }

@@ -7,7 +7,7 @@ import Foundation
 /// and its folder removed by `stop()` or when the value is released.
 public final class ValkeyServer: @unchecked Sendable {
     /// The loopback port it listens on.
-    public let port: Int
+    public private(set) var port: Int
     /// `127.0.0.1:port`.
     public var address: String { "127.0.0.1:\(port)" }
     /// Its working folder (dump files).
@@ -22,7 +22,18 @@ public final class ValkeyServer: @unchecked Sendable {
         self.directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("valkey-test-\(self.port)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try start()
+        // A free port can be taken by another socket before the server binds it (ephemeral
+        // ports of other tests' clients): then the server exits, and another port is tried.
+        var attempts = 0
+        while true {
+            do {
+                try start()
+                return
+            } catch TestSupportError.exited(_) where port == nil && attempts < 5 {
+                attempts += 1
+                self.port = try FreePort.next()
+            }
+        }
     }
 
     deinit {
@@ -58,7 +69,7 @@ public final class ValkeyServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        try waitUntilReady()
+        try waitUntilReady(process)
     }
 
     /// Kills the process at once (SIGKILL), as a crash would.
@@ -78,10 +89,14 @@ public final class ValkeyServer: @unchecked Sendable {
         try RawRESP.command(port: port, args)
     }
 
-    private func waitUntilReady() throws {
+    private func waitUntilReady(_ process: Process) throws {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if let reply = try? RawRESP.command(port: port, ["PING"]), reply.hasPrefix("+PONG") { return }
+            if !process.isRunning {
+                self.process = nil
+                throw TestSupportError.exited("valkey-server on port \(port) (port taken?)")
+            }
             Thread.sleep(forTimeInterval: 0.02)
         }
         throw TestSupportError.timeout("valkey-server on port \(port)")
@@ -92,12 +107,14 @@ public final class ValkeyServer: @unchecked Sendable {
 public enum TestSupportError: Error, CustomStringConvertible {
     case missing(String)
     case timeout(String)
+    case exited(String)
     case io(String)
 
     public var description: String {
         switch self {
         case .missing(let what): return "missing: \(what)"
         case .timeout(let what): return "timed out: \(what)"
+        case .exited(let what): return "exited: \(what)"
         case .io(let what): return "I/O error: \(what)"
         }
     }
