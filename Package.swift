@@ -47,7 +47,7 @@ var targets: [Target] = [
     .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], exclude: ["python"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "TestSupport"]),
     .testTarget(name: "RoomsTests", dependencies: ["Rooms", "TestSupport"]),
-    .testTarget(name: "NodeTests", dependencies: ["NodeKit", "TestSupport"]),
+    .testTarget(name: "NodeTests", dependencies: ["NodeKit", "TestSupport"], exclude: ["python"]),
 ]
 
 if fuzzing {

@@ -1,39 +1,34 @@
 import Actors
+import Synchronization
 
 /// A text or binary message to send to many connections: its frames are built at most
-/// once each (plain, and compressed for connections with permessage-deflate) and shared by
-/// every recipient.
-public final class OutboundMessage {
+/// once each (plain at creation, compressed on first need for connections with
+/// permessage-deflate) and shared by every recipient. Immutable apart from that cached
+/// compressed frame, so it may be handed between actors on the loop.
+public final class OutboundMessage: Sendable {
     /// Text or binary.
     public let opcode: WebSocketOpcode
     /// The payload before framing.
     public let payload: [UInt8]
     /// Priority class of the message.
     public let priority: MessagePriority
-    private var plain: OutboundFrame?
-    private var deflated: OutboundFrame??
+    /// The uncompressed frame.
+    public let plainFrame: OutboundFrame
+    private let deflated = Mutex<OutboundFrame??>(nil)
 
-    /// A message; frames are built on first use.
+    /// A message; its plain frame is built now.
     public init(opcode: WebSocketOpcode = .text, payload: [UInt8], priority: MessagePriority = .normal) {
         self.opcode = opcode
         self.payload = payload
         self.priority = priority
-    }
-
-    /// The uncompressed frame.
-    public var plainFrame: OutboundFrame {
-        if let plain { return plain }
-        let encoder = WebSocketFrameEncoder(role: .server)
-        let bytes = encoder.frame(opcode, payload: payload)
-        let frame = OutboundFrame(copying: bytes, priority: priority)
-        plain = frame
-        return frame
+        let bytes = WebSocketFrameEncoder(role: .server).frame(opcode, payload: payload)
+        self.plainFrame = OutboundFrame(copying: bytes, priority: priority)
     }
 
     /// The compressed frame (nil when compression does not pay), made with `compressor`,
-    /// which must be free of context takeover.
+    /// which must be free of context takeover. Loop thread only (the compressor is).
     func deflatedFrame(using compressor: PerMessageDeflateCompressor) -> OutboundFrame? {
-        if let deflated { return deflated }
+        if let cached = deflated.withLock({ $0 }) { return cached }
         var frame: OutboundFrame?
         if compressor.shouldCompress(payload.count), let compressed = try? compressor.compress(payload),
            compressed.count < payload.count
@@ -41,7 +36,7 @@ public final class OutboundMessage {
             let bytes = WebSocketFrameEncoder(role: .server).frame(opcode, payload: compressed, rsv1: true)
             frame = OutboundFrame(copying: bytes, priority: priority)
         }
-        deflated = .some(frame)
+        deflated.withLock { $0 = .some(frame) }
         return frame
     }
 }

@@ -12,6 +12,7 @@ import Shards
 /// /node (oneForOne)
 /// ├── /node/shards (oneForOne, backoff 100 ms → 5 s)
 /// │   └── /node/shards/shard-N (oneForOne) ── link
+/// ├── /node/rooms (oneForOne, a child per active room)
 /// └── /node/gateway
 /// ```
 public enum Node {
@@ -31,7 +32,14 @@ public enum Node {
             }
             : []
         let health = NodeHealth()
-        let application = NodeHTTPApplication(configuration: configuration, secret: secret, links: links, health: health)
+        var chatConfiguration = ChatServiceConfiguration()
+        chatConfiguration.nodeID = UInt16(configuration.nodeID ?? 0)
+        chatConfiguration.maxTextBytes = configuration.maxTextBytes
+        chatConfiguration.rateLimitPerMinute = configuration.rateLimit
+        let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
+        let store = makeStore(configuration, storeConfiguration, links: links)
+        let chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
+        let application = NodeHTTPApplication(configuration: configuration, secret: secret, links: links, health: health, chat: chat)
         var gatewayConfiguration = GatewayConfiguration()
         gatewayConfiguration.host = configuration.host
         gatewayConfiguration.port = configuration.port
@@ -53,10 +61,15 @@ public enum Node {
             intensity: RestartIntensity(maxRestarts: 10, within: .seconds(60)),
             backoff: .exponential(initial: .milliseconds(100), max: .seconds(5)),
             registry: registry, children: shardSupervisors.map { .supervisor($0) })
+        let rooms = Supervisor(
+            path: ActorPath.node.appending("rooms"), strategy: .oneForOne,
+            intensity: RestartIntensity(maxRestarts: 100, within: .seconds(10)), registry: registry)
+        loop.execute { chat.attach(gateway: gateway, roomsSupervisor: rooms) }
         let root = Supervisor(
             path: .node, strategy: .oneForOne, registry: registry,
             children: [
                 .supervisor(shards),
+                .supervisor(rooms),
                 ChildSpec(id: "gateway", shutdown: .timeout(.seconds(10))) { _ in try await gateway.run() },
             ])
 
@@ -77,6 +90,12 @@ public enum Node {
             FileHandle.standardError.write(Data("chat-node: stopping: \(error)\n".utf8))
             return 1
         }
+    }
+
+    /// The store the configuration asks for.
+    private static func makeStore(_ configuration: NodeConfiguration, _ storeConfiguration: ChatStoreConfiguration,
+                                  links: [ShardLink]) -> ChatStore {
+        MemoryChatStore(configuration: storeConfiguration, now: WallClock.nowMs)
     }
 
     private static func installSignalHandlers(_ stop: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {

@@ -8,8 +8,7 @@ import Shards
 /// the web client's static files, and `/ws`, where the JWT is checked before the upgrade
 /// (HTTP 401 otherwise).
 ///
-/// The chat protocol itself (rooms, issue 5) is not wired in yet: an authenticated
-/// WebSocket is accepted and every command is answered with `error` `unavailable`.
+/// Authenticated WebSockets are handed to the `ChatService`.
 final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
     let configuration: NodeConfiguration
     let verifier: JWTVerifier
@@ -17,14 +16,16 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
     let staticFiles: StaticFiles
     let links: [ShardLink]
     let health: NodeHealth
+    let chat: ChatService
 
-    init(configuration: NodeConfiguration, secret: [UInt8], links: [ShardLink], health: NodeHealth) {
+    init(configuration: NodeConfiguration, secret: [UInt8], links: [ShardLink], health: NodeHealth, chat: ChatService) {
         self.configuration = configuration
         self.verifier = JWTVerifier(secret: secret)
         self.signer = JWTSigner(secret: secret)
         self.staticFiles = StaticFiles(root: configuration.webRoot)
         self.links = links
         self.health = health
+        self.chat = chat
     }
 
     func route(_ request: HTTPRequest, on gateway: isolated Gateway) -> GatewayRoute {
@@ -48,14 +49,18 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
         }
     }
 
-    func opened(_ connection: ConnectionID, session: AnyObject?, on gateway: isolated Gateway) {}
-
-    func received(_ message: WebSocketMessage, from connection: ConnectionID, on gateway: isolated Gateway) {
-        let reply = #"{"t":"error","code":"unavailable","msg":"chat protocol not available on this build yet"}"#
-        gateway.send(OutboundMessage(payload: Array(reply.utf8)), to: connection)
+    func opened(_ connection: ConnectionID, session: AnyObject?, on gateway: isolated Gateway) {
+        guard let session = session as? Session else { return gateway.close(connection, code: .internalError) }
+        chat.opened(connection, claims: session.claims)
     }
 
-    func closed(_ connection: ConnectionID, on gateway: isolated Gateway) {}
+    func received(_ message: WebSocketMessage, from connection: ConnectionID, on gateway: isolated Gateway) {
+        chat.received(message, from: connection)
+    }
+
+    func closed(_ connection: ConnectionID, on gateway: isolated Gateway) {
+        chat.closed(connection)
+    }
 
     private func devToken(_ request: HTTPRequest) -> HTTPResponse {
         guard configuration.devLogin else { return .error(.notFound) }

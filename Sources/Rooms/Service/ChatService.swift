@@ -1,0 +1,131 @@
+import Actors
+import Gateway
+
+/// The chat protocol on top of the gateway: sessions, rooms, DMs, presence.
+///
+/// Loop-bound: every call comes on the node's event loop thread (gateway callbacks, store
+/// completions, timers), so it keeps plain state and enters the gateway and room actors,
+/// which share the loop's executor, synchronously. A message goes: decode → checks → room
+/// (id, frames built once, local fan-out) → store (the ack waits for it).
+public final class ChatService: @unchecked Sendable {
+    /// Settings.
+    public let configuration: ChatServiceConfiguration
+    /// The loop everything runs on.
+    public let loop: EventLoop
+    let store: ChatStore
+    let decoder: ClientCommandDecoder
+    var gateway: Gateway?
+    var roomsSupervisor: Supervisor?
+    var sessions: [ConnectionID: ClientSession] = [:]
+    var userConnections: [UInt32: Set<ConnectionID>] = [:]
+    var watchers: [UInt32: Set<ConnectionID>] = [:]
+    var rooms: [UInt32: Room] = [:]
+    var dmAcks: [String: (id: UInt64, ts: Int64, atMs: Int64)] = [:]
+    var idGenerator: MessageIDGenerator
+    var rateLimiter: UserRateLimiter
+    /// Wall clock in milliseconds (injected for tests).
+    let now: @Sendable () -> Int64
+
+    /// A service over `store`, on `loop`.
+    public init(configuration: ChatServiceConfiguration, store: ChatStore, loop: EventLoop,
+                now: @escaping @Sendable () -> Int64 = WallClock.nowMs) {
+        self.configuration = configuration
+        self.store = store
+        self.loop = loop
+        self.now = now
+        self.decoder = ClientCommandDecoder(maxTextBytes: configuration.maxTextBytes)
+        self.idGenerator = MessageIDGenerator(nodeID: configuration.nodeID)
+        var limits = TokenBucket.Configuration()
+        limits.perMinute = configuration.rateLimitPerMinute
+        self.rateLimiter = UserRateLimiter(configuration: limits)
+    }
+
+    /// Connects the service to its gateway and (optionally) the rooms supervisor; starts
+    /// the idle-room sweep. Call on the loop thread before traffic.
+    public func attach(gateway: Gateway, roomsSupervisor: Supervisor?) {
+        self.gateway = gateway
+        self.roomsSupervisor = roomsSupervisor
+        loop.scheduleRepeating(every: .seconds(10)) { [weak self] in self?.sweepIdleRooms() }
+    }
+
+    /// Open WebSockets handled by the service.
+    public var sessionCount: Int { sessions.count }
+
+    /// Whether `user` has an open connection on this node.
+    public func isOnline(_ user: UInt32) -> Bool { !(userConnections[user]?.isEmpty ?? true) }
+
+    // MARK: Gateway events
+
+    /// A WebSocket opened for an authenticated user.
+    public func opened(_ connection: ConnectionID, claims: JWTClaims) {
+        let session = ClientSession(connection: connection, claims: claims)
+        sessions[connection] = session
+        let first = userConnections[claims.userID]?.isEmpty ?? true
+        userConnections[claims.userID, default: []].insert(connection)
+        if first { presenceChanged(claims.userID, online: true) }
+    }
+
+    /// A whole message from a client.
+    public func received(_ message: WebSocketMessage, from connection: ConnectionID) {
+        guard let session = sessions[connection] else { return }
+        let command: ClientCommand
+        do {
+            switch message {
+            case .text(let bytes):
+                command = try decoder.decode(bytes)
+            case .binary(let bytes):
+                if !session.binary { switchToBinary(session) }
+                command = try decoder.decodeBinary(bytes)
+            default:
+                return
+            }
+        } catch {
+            return reply(error, to: session)
+        }
+        handle(command, from: session)
+    }
+
+    /// A WebSocket closed.
+    public func closed(_ connection: ConnectionID) {
+        guard let session = sessions.removeValue(forKey: connection) else { return }
+        for room in session.rooms {
+            _ = rooms[room]?.assumeIsolated { $0.unsubscribe(connection) }
+        }
+        for user in session.watching {
+            watchers[user]?.remove(connection)
+            if watchers[user]?.isEmpty ?? false { watchers[user] = nil }
+        }
+        userConnections[session.user]?.remove(connection)
+        if userConnections[session.user]?.isEmpty ?? false {
+            userConnections[session.user] = nil
+            presenceChanged(session.user, online: false)
+        }
+    }
+
+    private func switchToBinary(_ session: ClientSession) {
+        session.binary = true
+        for id in session.rooms {
+            _ = rooms[id]?.assumeIsolated { $0.switchToBinary(session.connection) }
+        }
+    }
+
+    // MARK: Sending
+
+    /// Sends JSON bytes to one connection.
+    func send(_ bytes: [UInt8], to connection: ConnectionID, priority: MessagePriority = .high) {
+        guard let gateway else { return }
+        let message = OutboundMessage(payload: bytes, priority: priority)
+        _ = gateway.assumeIsolated { $0.send(message, to: connection) }
+    }
+
+    /// Sends an error event.
+    func reply(_ error: ProtocolError, to session: ClientSession) {
+        send(ServerEventEncoder.error(error), to: session.connection, priority: .critical)
+    }
+
+    /// Delivers frames built by a room.
+    func deliver(_ delivery: Delivery) {
+        guard let gateway, delivery.count > 0 else { return }
+        gateway.assumeIsolated { delivery.deliver(on: $0) }
+    }
+}
