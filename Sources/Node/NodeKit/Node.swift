@@ -6,7 +6,8 @@ import Gateway
 import Rooms
 import Shards
 
-/// Builds the node's supervision tree from its configuration and runs it.
+/// A chat node built from its configuration: the loop, the supervision tree, the gateway,
+/// the chat service. `start` builds it; `run` runs the tree until it stops.
 ///
 /// ```
 /// /node (oneForOne)
@@ -15,18 +16,35 @@ import Shards
 /// ├── /node/rooms (oneForOne, a child per active room)
 /// └── /node/gateway
 /// ```
-public enum Node {
-    /// Runs until SIGTERM/SIGINT (exit code 0) or until the root supervisor gives up (1).
-    public static func run(configuration: NodeConfiguration) async -> Int32 {
+public final class Node: Sendable {
+    /// The configuration it was built from.
+    public let configuration: NodeConfiguration
+    /// The loop everything on the hot path runs on.
+    public let loop: EventLoop
+    /// Every live actor by path.
+    public let registry: ActorRegistry
+    /// The root supervisor (`/node`).
+    public let root: Supervisor
+    /// The gateway.
+    public let gateway: Gateway
+    /// The chat service.
+    public let chat: ChatService
+    /// The shard links (empty with the memory store).
+    public let links: [ShardLink]
+
+    /// Builds a node (nothing listens until `run`).
+    public static func start(configuration: NodeConfiguration) throws -> Node {
         Log.currentLevel = configuration.logLevel
-        let loop: EventLoop
-        do { loop = try EventLoop.start(name: "gateway-loop-0") } catch {
-            Log.error("node.start_failed", ["error": error.description])
-            return 1
-        }
+        return try Node(configuration: configuration)
+    }
+
+    private init(configuration: NodeConfiguration) throws {
+        self.configuration = configuration
+        loop = try EventLoop.start(name: "gateway-loop-0")
         let secret = configuration.jwtSecret.map { Array($0.utf8) } ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
-        let registry = ActorRegistry()
-        let links: [ShardLink] = configuration.store == .valkey
+        registry = ActorRegistry()
+        let loop = self.loop
+        links = configuration.store == .valkey
             ? configuration.valkeyHosts.enumerated().map { index, address in
                 ShardLink(name: "shard-\(index + 1)", host: address.host, port: address.port, loop: loop)
             }
@@ -37,8 +55,8 @@ public enum Node {
         chatConfiguration.maxTextBytes = configuration.maxTextBytes
         chatConfiguration.rateLimitPerMinute = configuration.rateLimit
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
-        let store = makeStore(configuration, storeConfiguration, links: links)
-        let chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
+        let store = Self.makeStore(configuration, storeConfiguration, links: links)
+        chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
         let application = NodeHTTPApplication(configuration: configuration, secret: secret, links: links, health: health, chat: chat)
         var gatewayConfiguration = GatewayConfiguration()
         gatewayConfiguration.host = configuration.host
@@ -46,8 +64,18 @@ public enum Node {
         gatewayConfiguration.maxConnections = configuration.maxConnections
         gatewayConfiguration.maxMessageBytes = configuration.maxMessageBytes
         if !configuration.deflate { gatewayConfiguration.deflate = nil }
-        let gateway = Gateway(loop: loop, configuration: gatewayConfiguration, application: application)
+        gateway = Gateway(loop: loop, configuration: gatewayConfiguration, application: application)
+        root = Self.tree(registry: registry, links: links, gateway: gateway, chat: chat, loop: loop)
+        let links = self.links
+        loop.execute {
+            loop.scheduleRepeating(every: .seconds(1)) {
+                health.shardsUp = links.filter { link in link.assumeIsolated { $0.isConnected } }.count
+            }
+        }
+    }
 
+    private static func tree(registry: ActorRegistry, links: [ShardLink], gateway: Gateway, chat: ChatService,
+                             loop: EventLoop) -> Supervisor {
         let shardPath = ActorPath.node.appending("shards")
         let shardSupervisors = links.map { link in
             Supervisor(
@@ -65,20 +93,26 @@ public enum Node {
             path: ActorPath.node.appending("rooms"), strategy: .oneForOne,
             intensity: RestartIntensity(maxRestarts: 100, within: .seconds(10)), registry: registry)
         loop.execute { chat.attach(gateway: gateway, roomsSupervisor: rooms) }
-        let root = Supervisor(
+        return Supervisor(
             path: .node, strategy: .oneForOne, registry: registry,
             children: [
                 .supervisor(shards),
                 .supervisor(rooms),
                 ChildSpec(id: "gateway", shutdown: .timeout(.seconds(10))) { _ in try await gateway.run() },
             ])
+    }
 
-        loop.execute {
-            loop.scheduleRepeating(every: .seconds(1)) {
-                health.shardsUp = links.filter { link in link.assumeIsolated { $0.isConnected } }.count
-            }
-        }
-        let signals = installSignalHandlers { Task { await root.stop() } }
+    /// The store the configuration asks for.
+    private static func makeStore(_ configuration: NodeConfiguration, _ storeConfiguration: ChatStoreConfiguration,
+                                  links: [ShardLink]) -> ChatStore {
+        MemoryChatStore(configuration: storeConfiguration, now: WallClock.nowMs)
+    }
+
+    /// Runs until `stop()`, SIGTERM/SIGINT (exit code 0) or until the root supervisor gives
+    /// up (1).
+    public func run(handleSignals: Bool = true) async -> Int32 {
+        let root = self.root
+        let signals = handleSignals ? Self.installSignalHandlers { Task { await root.stop() } } : []
         defer { signals.forEach { $0.cancel() } }
         do {
             try await root.run()
@@ -92,10 +126,9 @@ public enum Node {
         }
     }
 
-    /// The store the configuration asks for.
-    private static func makeStore(_ configuration: NodeConfiguration, _ storeConfiguration: ChatStoreConfiguration,
-                                  links: [ShardLink]) -> ChatStore {
-        MemoryChatStore(configuration: storeConfiguration, now: WallClock.nowMs)
+    /// Stops the node: clients get 1001, the tree stops in reverse order.
+    public func stop() async {
+        await root.stop()
     }
 
     private static func installSignalHandlers(_ stop: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {

@@ -11,4 +11,11 @@ do {
     FileHandle.standardError.write(Data("chat-node: invalid configuration:\n\(error.description)\n".utf8))
     exit(2)
 }
-exit(await Node.run(configuration: configuration))
+let node: Node
+do {
+    node = try Node.start(configuration: configuration)
+} catch {
+    FileHandle.standardError.write(Data("chat-node: cannot start: \(error)\n".utf8))
+    exit(1)
+}
+exit(await node.run())
