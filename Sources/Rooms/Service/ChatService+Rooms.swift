@@ -34,6 +34,11 @@ extension ChatService {
     private func room(_ id: UInt32, incarnation: Int) -> Room {
         if incarnation <= 1, let existing = rooms[id] { return existing }
         let fresh = Room(id: id, loop: loop, nowMs: now())
+        // The cid window survives the restart, so a retried send is still recognised.
+        if let old = rooms[id] {
+            let acks = old.assumeIsolated { $0.acks }
+            fresh.assumeIsolated { $0.acks = acks }
+        }
         for session in sessions.values where session.rooms.contains(id) {
             fresh.assumeIsolated { $0.subscribe(session.connection, binary: session.binary) }
         }
