@@ -1,0 +1,93 @@
+import Foundation
+
+/// One reading of the node's load: each ratio in 0...1+ of its limit.
+public struct LoadSample: Sendable, Equatable {
+    /// CPU time used against the CPU quota over the last interval.
+    public var cpu: Double
+    /// Memory in use against the memory limit.
+    public var memory: Double
+    /// Open connections against `MAX_CONNECTIONS`.
+    public var connections: Double
+
+    /// A sample.
+    public init(cpu: Double, memory: Double, connections: Double) {
+        self.cpu = cpu
+        self.memory = memory
+        self.connections = connections
+    }
+
+    /// The load: the largest of the three ratios.
+    public var load: Double { max(cpu, memory, connections) }
+}
+
+/// Where samples come from: the process (`ProcessLoadSampler`) or a script (tests).
+public protocol LoadSampler: Sendable {
+    /// Reads the current load; `connections` and `maxConnections` come from the gateway.
+    mutating func sample(connections: Int, maxConnections: Int) -> LoadSample
+}
+
+/// Samples this process: CPU against the cgroup v2 quota (`cpu.max`, else one core),
+/// memory against the cgroup limit (`memory.max`, else `MEMORY_LIMIT_MB`).
+public struct ProcessLoadSampler: LoadSampler {
+    private let memoryLimitBytes: Double
+    private let cgroup: String
+    private var lastCPUSeconds: Double?
+    private var lastWall: Double?
+
+    /// A sampler; `memoryLimitMB` applies when no cgroup limit is found.
+    public init(memoryLimitMB: Int, cgroupRoot: String = "/sys/fs/cgroup") {
+        self.cgroup = cgroupRoot
+        let fallback = Double(memoryLimitMB) * 1024 * 1024
+        if let text = try? String(contentsOfFile: cgroupRoot + "/memory.max", encoding: .utf8),
+           let bytes = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes > 0
+        {
+            memoryLimitBytes = bytes
+        } else {
+            memoryLimitBytes = fallback
+        }
+    }
+
+    /// CPU cores the process may use: `cpu.max` quota/period, else 1.
+    public static func cpuQuota(cgroupRoot: String) -> Double {
+        guard let text = try? String(contentsOfFile: cgroupRoot + "/cpu.max", encoding: .utf8) else { return 1 }
+        let parts = text.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]), period > 0 else { return 1 }
+        return max(0.01, quota / period)
+    }
+
+    public mutating func sample(connections: Int, maxConnections: Int) -> LoadSample {
+        let wall = Date().timeIntervalSince1970
+        let cpuSeconds = Self.processCPUSeconds()
+        var cpu = 0.0
+        if let lastCPUSeconds, let lastWall, wall > lastWall {
+            cpu = (cpuSeconds - lastCPUSeconds) / ((wall - lastWall) * Self.cpuQuota(cgroupRoot: cgroup))
+        }
+        lastCPUSeconds = cpuSeconds
+        lastWall = wall
+        let memory = memoryLimitBytes > 0 ? Double(Self.residentBytes()) / memoryLimitBytes : 0
+        let connectionRatio = maxConnections > 0 ? Double(connections) / Double(maxConnections) : 0
+        return LoadSample(cpu: max(0, cpu), memory: memory, connections: connectionRatio)
+    }
+
+    /// User + system CPU seconds of this process (/proc/self/stat fields 14 and 15).
+    public static func processCPUSeconds() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")")
+        else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return ticks > 0 ? (user + system) / ticks : 0
+    }
+
+    /// Resident memory of this process in bytes (VmRSS).
+    public static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let number = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            return number * 1024
+        }
+        return 0
+    }
+}
