@@ -14,7 +14,8 @@ extension ChatService {
     }
 
     func typing(_ id: UInt32, _ session: ClientSession) {
-        guard let room = joinedRoom(id, session) else { return }
+        guard allows(.typing, session), let room = joinedRoom(id, session) else { return }
+        guard !level.dropsLowEvents else { return }
         let user = session.user
         let connection = session.connection
         let time = now()
@@ -24,13 +25,14 @@ extension ChatService {
     }
 
     func read(_ id: UInt32, id messageID: UInt64, _ session: ClientSession) {
-        guard let room = joinedRoom(id, session) else { return }
+        guard allows(.receipts, session), let room = joinedRoom(id, session) else { return }
         let user = session.user
         store.setRead(.room(id), user: user, id: messageID) { [self] result in
             guard case .success = result else {
                 if case .failure(let error) = result { unavailable(error, session) }
                 return
             }
+            guard !level.dropsLowEvents else { return }  // the position is stored; the receipt is shed
             let json = ServerEventEncoder.read(room: id, user: user, id: messageID)
             let binary = BinaryFrame.read(room: id, user: user, id: messageID, timestampMs: now())
             let connection = session.connection
@@ -39,7 +41,7 @@ extension ChatService {
     }
 
     func edit(_ id: UInt32, id messageID: UInt64, text: String, _ session: ClientSession) {
-        guard let room = joinedRoom(id, session) else { return }
+        guard allows(.edits, session), let room = joinedRoom(id, session) else { return }
         store.message(.room(id), id: messageID) { [self] found in
             switch found {
             case .failure(let error): return unavailable(error, session)
@@ -76,6 +78,7 @@ extension ChatService {
     }
 
     func presence(_ users: [UInt32], _ session: ClientSession) {
+        guard allows(.presence, session) else { return }
         for user in session.watching {
             watchers[user]?.remove(session.connection)
             if watchers[user]?.isEmpty ?? false { watchers[user] = nil }

@@ -23,6 +23,8 @@ public final class ChatService: @unchecked Sendable {
     var dmAcks: [String: (id: UInt64, ts: Int64, atMs: Int64)] = [:]
     var idGenerator: MessageIDGenerator
     var rateLimiter: UserRateLimiter
+    /// The degradation level in force (set by the load monitor through `setLevel`).
+    public internal(set) var level = LoadLevel.normal
     /// Wall clock in milliseconds (injected for tests).
     let now: @Sendable () -> Int64
 
@@ -62,6 +64,7 @@ public final class ChatService: @unchecked Sendable {
         sessions[connection] = session
         let first = userConnections[claims.userID]?.isEmpty ?? true
         userConnections[claims.userID, default: []].insert(connection)
+        greet(connection)
         if first { presenceChanged(claims.userID, online: true) }
     }
 
