@@ -2,7 +2,7 @@
 ///
 /// | builder                        | key                     | type                        |
 /// |--------------------------------|-------------------------|-----------------------------|
-/// | `roomMessages(R)`              | `room:{R}:msgs`         | sorted set, score = msg id  |
+/// | `roomMessages(R)`              | `room:{R}:msgs`         | sorted set, see below       |
 /// | `roomMembers(R)`               | `room:{R}:members`      | set                         |
 /// | `roomReads(R)`                 | `room:{R}:reads`        | hash user -> msg id         |
 /// | `roomEdits(R, message: id)`    | `room:{R}:edits:<id>`   | list of previous texts      |
@@ -10,10 +10,18 @@
 /// | `typing(room: R, user: U)`     | `typing:{R}:<U>`        | string, 5 s TTL             |
 /// | `session(U)`                   | `sess:{U}`              | hash                        |
 /// | `userRooms(U)`                 | `user:{U}:rooms`        | set                         |
+/// | `userDirectMessages(U)`        | `user:{U}:dms`          | set of DM peers             |
 /// | `directMessages(A, B)`         | `dm:{A:B}:msgs`         | sorted set, A < B           |
+/// | `directMessageReads(A, B)`     | `dm:{A:B}:reads`        | hash user -> msg id         |
+/// | `directMessageEdits(A, B, id)` | `dm:{A:B}:edits:<id>`   | list of previous texts      |
+/// | `directMessageEpoch(A, B)`     | `dm:{A:B}:epoch`        | string: the history epoch   |
 /// | `nodeHeartbeat(N)`             | `node:<N>`              | string with TTL             |
 /// | `roomChannel(R)`               | `room.{R}`              | channel                     |
 /// | `userChannel(U)`               | `user.{U}`              | channel                     |
+///
+/// Histories are sorted sets with every score 0 and members that start with the 8-byte
+/// big-endian message id (`ZRANGEBYLEX` orders them by id; scores are doubles, exact only
+/// to 2^53, ids are 64-bit): see `ValkeyChatStore` in Rooms for the member's layout.
 ///
 /// The room or user id sits in a hash tag, so one room's keys share a cluster slot
 /// (`HashSlot`). Ids are decimal without leading zeros. Keys come back as bytes, built
@@ -53,14 +61,30 @@ public enum Keyspace {
     /// `user:{U}:rooms`: the rooms the user belongs to.
     public static func userRooms(_ user: UInt32) -> [UInt8] { build("user:{", UInt64(user), "}:rooms") }
 
+    /// `user:{U}:dms`: the users U has DM conversations with (for `chats`).
+    public static func userDirectMessages(_ user: UInt32) -> [UInt8] { build("user:{", UInt64(user), "}:dms") }
+
     /// `dm:{A:B}:msgs` with A the smaller id: the DM history of two users, whatever the
     /// order of the arguments.
     public static func directMessages(_ first: UInt32, _ second: UInt32) -> [UInt8] {
-        let (low, high) = first <= second ? (first, second) : (second, first)
-        var key = build("dm:{", UInt64(low), ":", extra: 10 + 6)
-        ASCIIDecimal.append(UInt64(high), to: &key)
-        key.append(contentsOf: "}:msgs".utf8)
+        directMessageKey(first, second, "}:msgs")
+    }
+
+    /// `dm:{A:B}:reads`: read positions in the DM of two users, user id -> message id.
+    public static func directMessageReads(_ first: UInt32, _ second: UInt32) -> [UInt8] {
+        directMessageKey(first, second, "}:reads")
+    }
+
+    /// `dm:{A:B}:edits:<id>`: previous texts of DM message `id`.
+    public static func directMessageEdits(_ first: UInt32, _ second: UInt32, message: UInt64) -> [UInt8] {
+        var key = directMessageKey(first, second, "}:edits:", extra: 20)
+        ASCIIDecimal.append(message, to: &key)
         return key
+    }
+
+    /// `dm:{A:B}:epoch`: the epoch of the DM history of two users (see `roomEpoch`).
+    public static func directMessageEpoch(_ first: UInt32, _ second: UInt32) -> [UInt8] {
+        directMessageKey(first, second, "}:epoch")
     }
 
     /// `node:<N>`: the heartbeat of node N (its `NODE_ID`, used as given).
@@ -80,6 +104,15 @@ public enum Keyspace {
 
     /// A key or channel as text (for logs and tests; keys are ASCII).
     public static func text(_ key: [UInt8]) -> String { String(decoding: key, as: UTF8.self) }
+
+    /// `dm:{A:B` + `suffix` with A the smaller id, plus `extra` bytes of room.
+    private static func directMessageKey(_ first: UInt32, _ second: UInt32, _ suffix: StaticString, extra: Int = 0) -> [UInt8] {
+        let (low, high) = first <= second ? (first, second) : (second, first)
+        var key = build("dm:{", UInt64(low), ":", extra: 10 + suffix.utf8CodeUnitCount + extra)
+        ASCIIDecimal.append(UInt64(high), to: &key)
+        suffix.withUTF8Buffer { key.append(contentsOf: $0) }
+        return key
+    }
 
     /// `prefix` + decimal `id` + `suffix` in one exactly-sized allocation (plus `extra`
     /// bytes of room for the caller to append).

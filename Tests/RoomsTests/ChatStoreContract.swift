@@ -32,7 +32,7 @@ struct StoreHarness: @unchecked Sendable {
     }
 
     func append(_ id: UInt64, from: UInt32 = 1, text: String? = nil, to chat: ChatKey) async throws {
-        let message = StoredMessage(id: id, from: from, ts: Int64(id), text: text ?? "m\(id)")
+        let message = StoredMessage(id: id, from: from, ts: Int64(truncatingIfNeeded: id), text: text ?? "m\(id)")
         try await call { (store, done: @escaping (Result<Void, StoreError>) -> Void) in store.append(message, to: chat, completion: done) }
     }
 
@@ -67,6 +67,8 @@ enum ChatStoreContract {
         try await membersAndChats(harness)
         try await readPositionsOnlyMoveForward(harness)
         try await textsSurviveExactly(harness)
+        try await extremeIdsAreBoundsToo(harness)
+        try await appendAgainAfterAnEditKeepsTheEdit(harness)
     }
 
     static func historyIsOrderedAndPaged(_ h: StoreHarness) async throws {
@@ -171,6 +173,42 @@ enum ChatStoreContract {
         let big: UInt64 = (1 << 62) + 12345
         try await h.append(big, to: chat)
         #expect(try await h.page(chat, limit: 1).first?.id == big)
+    }
+
+    /// Ids 0 and UInt64.max, where a store computing "id + 1" or "id - 1" for its range
+    /// bounds would overflow or miss one.
+    static func extremeIdsAreBoundsToo(_ h: StoreHarness) async throws {
+        let chat = ChatKey.room(901)
+        for id in [UInt64.max, 0, 1] { try await h.append(id, to: chat) }
+        #expect(try await h.page(chat, limit: 50).map(\.id) == [0, 1, .max])
+        #expect(try await h.page(chat, before: .max, limit: 50).map(\.id) == [0, 1])
+        #expect(try await h.page(chat, before: 0, limit: 50).isEmpty)
+        #expect(try await h.page(chat, limit: 0).isEmpty)
+        #expect(try await h.since(chat, after: 0).messages.map(\.id) == [1, .max])
+        let none = try await h.since(chat, after: .max)
+        #expect(none.messages.isEmpty && !none.gap)
+        for id in [UInt64.max, 0] {
+            let found: StoredMessage? = try await h.call { store, done in store.message(chat, id: id, completion: done) }
+            #expect(found?.id == id)
+        }
+        let absent: StoredMessage? = try await h.call { store, done in store.message(chat, id: 2, completion: done) }
+        #expect(absent == nil)
+        let edited: StoredMessage? = try await h.call { store, done in store.edit(chat, id: .max, text: "last", at: 5, completion: done) }
+        #expect(edited?.text == "last")
+        #expect(try await h.page(chat, limit: 50).map(\.text) == ["m0", "m1", "last"])
+    }
+
+    /// An append sent again after the message was edited (a Valkey outbox resends in-flight
+    /// batches after a reconnect) neither duplicates the message nor undoes the edit.
+    static func appendAgainAfterAnEditKeepsTheEdit(_ h: StoreHarness) async throws {
+        let chat = ChatKey.room(902)
+        try await h.append(3, text: "original", to: chat)
+        let _: StoredMessage? = try await h.call { store, done in store.edit(chat, id: 3, text: "edited", at: 10, completion: done) }
+        try await h.append(3, text: "original", to: chat)
+        #expect(try await h.page(chat, limit: 50).map(\.text) == ["edited"])
+        #expect(try await h.since(chat, after: 0).messages.map(\.text) == ["edited"])
+        let stored: StoredMessage? = try await h.call { store, done in store.message(chat, id: 3, completion: done) }
+        #expect(stored?.edited == 10)
     }
 }
 

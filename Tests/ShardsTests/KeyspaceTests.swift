@@ -22,6 +22,11 @@ struct KeyspaceTests {
         #expect(Keyspace.directMessages(3, 5) == Keyspace.directMessages(5, 3))
         #expect(Keyspace.text(Keyspace.directMessages(9, 9)) == "dm:{9:9}:msgs")
         #expect(Keyspace.text(Keyspace.directMessages(10, 9)) == "dm:{9:10}:msgs")
+        #expect(Keyspace.text(Keyspace.directMessageReads(10, 9)) == "dm:{9:10}:reads")
+        #expect(Keyspace.text(Keyspace.directMessageEpoch(4_294_967_295, 0)) == "dm:{0:4294967295}:epoch")
+        #expect(Keyspace.text(Keyspace.directMessageEdits(10, 9, message: 18_446_744_073_709_551_615))
+            == "dm:{9:10}:edits:18446744073709551615")
+        #expect(Keyspace.text(Keyspace.userDirectMessages(12)) == "user:{12}:dms")
     }
 
     @Test func channelsParseBack() {
