@@ -20,6 +20,42 @@ import TestSupport
         return try runProcess(python, [script, String(node.port), node.secret])
     }
 
+    @Test func everyOperationWithThreeValkeyShards() async throws {
+        let shards = try (0..<3).map { _ in try ValkeyServer() }
+        let (status, output) = try await Self.runChecks(environment: [
+            "STORE": "valkey", "VALKEY_HOSTS": shards.map(\.address).joined(separator: ","),
+        ])
+        #expect(status == 0, "python checks failed:\n\(output)")
+        for check in Self.checks { #expect(output.contains("ok \(check)\n"), "missing \(check):\n\(output)") }
+        // Rooms 1, 5, 7, 9 live on shard 1; DMs and users on shard 3.
+        #expect(try shards[0].command("EXISTS", "room:{1}:msgs").contains(":1"))
+        #expect(try shards[2].command("EXISTS", "dm:{101:202}:msgs").contains(":1"))
+        #expect(try shards[1].command("DBSIZE").contains(":0"))
+    }
+
+    @Test func aWipedShardIsReportedAsAGap() async throws {
+        let shards = try (0..<3).map { _ in try ValkeyServer() }
+        let node = try ChatNodeProcess(environment: [
+            "STORE": "valkey", "VALKEY_HOSTS": shards.map(\.address).joined(separator: ","),
+        ])
+        defer { node.stop() }
+        try await node.waitUntilHealthy()
+        let python = ProcessInfo.processInfo.environment["CHAT_PYTHON"] ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
+        let script = PackageRoot.url.appendingPathComponent("Tests/NodeTests/python/resume_check.py").path
+        let (status, output) = try runProcess(python, [script, String(node.port), node.secret, "before"])
+        #expect(status == 0, "\(output)")
+        let before = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: String] ?? [:]
+        let epoch = try #require(before["epoch"])
+        let id = try #require(before["id"])
+        // Valkey restarted without persistence: every key is gone.
+        for shard in shards { _ = try shard.command("FLUSHALL") }
+        let (again, joined) = try runProcess(python, [script, String(node.port), node.secret, "after", epoch, id])
+        #expect(again == 0, "\(joined)")
+        let frame = try JSONSerialization.jsonObject(with: Data(joined.utf8)) as? [String: Any] ?? [:]
+        #expect(frame["gap"] as? Bool == true)
+        #expect(frame["epoch"] as? String != epoch)
+    }
+
     @Test func everyOperationWithTheMemoryStore() async throws {
         let (status, output) = try await Self.runChecks(environment: ["STORE": "memory"])
         #expect(status == 0, "python checks failed:\n\(output)")

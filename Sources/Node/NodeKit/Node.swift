@@ -11,6 +11,7 @@ import Shards
 ///
 /// ```
 /// /node (oneForOne)
+/// ├── /node/load-monitor
 /// ├── /node/shards (oneForOne, backoff 100 ms → 5 s)
 /// │   └── /node/shards/shard-N (oneForOne) ── link
 /// ├── /node/rooms (oneForOne, a child per active room)
@@ -31,6 +32,8 @@ public final class Node: Sendable {
     public let chat: ChatService
     /// The shard links (empty with the memory store).
     public let links: [ShardLink]
+    /// The load monitor (levels, pin).
+    public let loadMonitor: LoadMonitor
 
     /// Builds a node (nothing listens until `run`).
     public static func start(configuration: NodeConfiguration) throws -> Node {
@@ -55,7 +58,7 @@ public final class Node: Sendable {
         chatConfiguration.maxTextBytes = configuration.maxTextBytes
         chatConfiguration.rateLimitPerMinute = configuration.rateLimit
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
-        let store = Self.makeStore(configuration, storeConfiguration, links: links)
+        let store = try Self.makeStore(configuration, storeConfiguration, links: links)
         chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
         let application = NodeHTTPApplication(configuration: configuration, secret: secret, links: links, health: health, chat: chat)
         var gatewayConfiguration = GatewayConfiguration()
@@ -65,7 +68,15 @@ public final class Node: Sendable {
         gatewayConfiguration.maxMessageBytes = configuration.maxMessageBytes
         if !configuration.deflate { gatewayConfiguration.deflate = nil }
         gateway = Gateway(loop: loop, configuration: gatewayConfiguration, application: application)
-        root = Self.tree(registry: registry, links: links, gateway: gateway, chat: chat, loop: loop)
+        let gateway = self.gateway
+        let chat = self.chat
+        let maxConnections = configuration.maxConnections
+        loadMonitor = LoadMonitor(
+            sampler: ProcessLoadSampler(memoryLimitMB: configuration.memoryLimitMB),
+            interval: .seconds(configuration.loadSampleSeconds),
+            connections: { (gateway.counters.open.load(ordering: .relaxed), maxConnections) },
+            apply: { level in loop.execute { chat.setLevel(level) } })
+        root = Self.tree(registry: registry, links: links, gateway: gateway, chat: chat, loop: loop, monitor: loadMonitor)
         let links = self.links
         loop.execute {
             loop.scheduleRepeating(every: .seconds(1)) {
@@ -75,7 +86,7 @@ public final class Node: Sendable {
     }
 
     private static func tree(registry: ActorRegistry, links: [ShardLink], gateway: Gateway, chat: ChatService,
-                             loop: EventLoop) -> Supervisor {
+                             loop: EventLoop, monitor: LoadMonitor) -> Supervisor {
         let shardPath = ActorPath.node.appending("shards")
         let shardSupervisors = links.map { link in
             Supervisor(
@@ -96,16 +107,25 @@ public final class Node: Sendable {
         return Supervisor(
             path: .node, strategy: .oneForOne, registry: registry,
             children: [
+                ChildSpec(id: "load-monitor", shutdown: .brutalKill) { context in try await monitor.run(context) },
                 .supervisor(shards),
                 .supervisor(rooms),
                 ChildSpec(id: "gateway", shutdown: .timeout(.seconds(10))) { _ in try await gateway.run() },
             ])
     }
 
-    /// The store the configuration asks for.
+    /// The store the configuration asks for: Valkey through the shard map, or memory.
     private static func makeStore(_ configuration: NodeConfiguration, _ storeConfiguration: ChatStoreConfiguration,
-                                  links: [ShardLink]) -> ChatStore {
-        MemoryChatStore(configuration: storeConfiguration, now: WallClock.nowMs)
+                                  links: [ShardLink]) throws -> ChatStore {
+        guard configuration.store == .valkey else {
+            return MemoryChatStore(configuration: storeConfiguration, now: WallClock.nowMs)
+        }
+        guard configuration.valkeyMode == .shards else {
+            throw NodeConfigurationError(problems: ["VALKEY_MODE=cluster is not available in this build yet"])
+        }
+        let router = try ShardRouter(shardCount: links.count)
+        let submitter = ShardMapSubmitter(router: router, links: links)
+        return ValkeyChatStore(configuration: storeConfiguration, submit: submitter.submit, now: WallClock.nowMs)
     }
 
     /// Runs until `stop()`, SIGTERM/SIGINT (exit code 0) or until the root supervisor gives

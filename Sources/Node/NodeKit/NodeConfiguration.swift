@@ -57,6 +57,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var maxTextBytes = 4096
     /// Whether permessage-deflate is offered (`DEFLATE`, on).
     public var deflate = true
+    /// Seconds between load samples (`LOAD_SAMPLE_SECONDS`, 5).
+    public var loadSampleSeconds = 5
 
     /// The defaults.
     public init() {}
