@@ -1,5 +1,6 @@
 @preconcurrency import Glibc
 import Foundation
+import Synchronization
 
 /// Free TCP ports on loopback for test servers.
 ///
@@ -7,11 +8,16 @@ import Foundation
 /// for port 0 is also what it hands to the next outgoing connection of any test, so a
 /// server started on it a moment later could find it taken.
 public enum FreePort {
+    /// Ports handed out by this process: never handed out twice, since tests running in
+    /// parallel would otherwise race for the same one.
+    private static let handedOut = Mutex<Set<Int>>([])
+
     /// A port that was free a moment ago, from 20000..<32000 when one is found there.
     public static func next() throws -> Int {
-        for _ in 0..<50 {
+        for _ in 0..<200 {
             let candidate = Int.random(in: 20000..<32000)
-            if isFree(candidate) { return candidate }
+            let fresh = handedOut.withLock { $0.insert(candidate).inserted }
+            if fresh && isFree(candidate) { return candidate }
         }
         return try ephemeral()
     }
