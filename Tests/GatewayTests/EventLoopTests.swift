@@ -84,8 +84,13 @@ private final class Reader: EventLoopHandler, @unchecked Sendable {
             id.withLock { $0 = timer }
         }
         try await eventuallyTrue { count.withLock { $0 } >= 5 }
-        loop.execute { loop.cancelTimer(id.withLock { $0 }) }
-        try await Task.sleep(for: .milliseconds(20))
+        // Cancel on the loop and wait until that has happened.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                loop.cancelTimer(id.withLock { $0 })
+                done.resume()
+            }
+        }
         let settled = count.withLock { $0 }
         try await Task.sleep(for: .milliseconds(20))
         #expect(count.withLock { $0 } == settled)

@@ -20,7 +20,7 @@ extension ChatService {
         let connection = session.connection
         let time = now()
         if let delivery = room.assumeIsolated({ $0.typing(user: user, except: connection, nowMs: time) }) {
-            deliver(delivery)
+            deliver(withoutIdle(delivery))
         }
     }
 
@@ -36,7 +36,7 @@ extension ChatService {
             let json = ServerEventEncoder.read(room: id, user: user, id: messageID)
             let binary = BinaryFrame.read(room: id, user: user, id: messageID, timestampMs: now())
             let connection = session.connection
-            deliver(room.assumeIsolated { $0.event(json: json, binary: binary, except: connection, priority: .low) })
+            deliver(withoutIdle(room.assumeIsolated { $0.event(json: json, binary: binary, except: connection, priority: .low) }))
         }
     }
 

@@ -69,7 +69,8 @@ extension ChatService {
 
     /// Tells the watchers of `user` that they came online or went offline.
     func presenceChanged(_ user: UInt32, online: Bool) {
-        guard !level.dropsLowEvents, let watching = watchers[user], !watching.isEmpty, let gateway else { return }
+        guard !level.dropsLowEvents, let watching = watchers[user]?.subtracting(idleConnections), !watching.isEmpty,
+              let gateway else { return }
         let message = OutboundMessage(payload: ServerEventEncoder.presenceChange(user: user, online: online), priority: .low)
         gateway.assumeIsolated { $0.broadcast(message, to: watching) }
     }

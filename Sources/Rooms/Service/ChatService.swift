@@ -21,6 +21,8 @@ public final class ChatService: @unchecked Sendable {
     var watchers: [UInt32: Set<ConnectionID>] = [:]
     var rooms: [UInt32: Room] = [:]
     var dmAcks: [String: (id: UInt64, ts: Int64, atMs: Int64)] = [:]
+    var tierCounts: [ConnectionTier: Int] = [:]
+    var idleConnections: Set<ConnectionID> = []
     var idGenerator: MessageIDGenerator
     var rateLimiter: UserRateLimiter
     /// The degradation level in force (set by the load monitor through `setLevel`).
@@ -47,7 +49,10 @@ public final class ChatService: @unchecked Sendable {
     public func attach(gateway: Gateway, roomsSupervisor: Supervisor?) {
         self.gateway = gateway
         self.roomsSupervisor = roomsSupervisor
-        loop.scheduleRepeating(every: .seconds(10)) { [weak self] in self?.sweepIdleRooms() }
+        loop.scheduleRepeating(every: .seconds(10)) { [weak self] in
+            self?.sweepIdleRooms()
+            self?.sweepTiers()
+        }
     }
 
     /// Open WebSockets handled by the service.
@@ -61,7 +66,13 @@ public final class ChatService: @unchecked Sendable {
     /// A WebSocket opened for an authenticated user.
     public func opened(_ connection: ConnectionID, claims: JWTClaims) {
         let session = ClientSession(connection: connection, claims: claims)
+        session.lastActivityMs = now()
         sessions[connection] = session
+        session.tier = ConnectionTier.of(premium: claims.isPremium, lastSentMs: nil,
+                                         lastActivityMs: session.lastActivityMs, nowMs: session.lastActivityMs)
+        tierCounts[session.tier, default: 0] += 1
+        let budget = session.tier.budget
+        _ = gateway?.assumeIsolated { $0.setBudget(connection, bytes: budget) }
         let first = userConnections[claims.userID]?.isEmpty ?? true
         userConnections[claims.userID, default: []].insert(connection)
         greet(connection)
@@ -85,12 +96,18 @@ public final class ChatService: @unchecked Sendable {
         } catch {
             return reply(error, to: session)
         }
+        switch command {
+        case .send, .dm, .edit: noteActivity(session, sent: true)
+        default: noteActivity(session, sent: false)
+        }
         handle(command, from: session)
     }
 
     /// A WebSocket closed.
     public func closed(_ connection: ConnectionID) {
         guard let session = sessions.removeValue(forKey: connection) else { return }
+        tierCounts[session.tier, default: 0] -= 1
+        idleConnections.remove(connection)
         for room in session.rooms {
             _ = rooms[room]?.assumeIsolated { $0.unsubscribe(connection) }
         }

@@ -11,6 +11,11 @@ final class ClientSession: @unchecked Sendable {
     var rooms: Set<UInt32> = []
     /// Users whose presence changes this connection is told of.
     var watching: Set<UInt32> = []
+    /// Its tier (budget class), kept by the tier sweep.
+    var tier = ConnectionTier.lurker
+    /// Last command of any kind, and last message written.
+    var lastActivityMs: Int64 = 0
+    var lastSentMs: Int64?
 
     var user: UInt32 { claims.userID }
 
