@@ -1,0 +1,40 @@
+import Foundation
+import Rooms
+import Testing
+import TestSupport
+@testable import NodeKit
+
+/// Degradation as clients see it, with the level pinned through the load monitor (the
+/// operator's pin): `mode` events, `degraded` answers, messages still delivered.
+@Suite struct DegradationTests {
+    @Test func pinnedCriticalShedsFeaturesAndUnpinRestoresThem() async throws {
+        let port = try FreePort.next()
+        let secret = "test-secret-0123456789abcdef"
+        let configuration = try NodeConfiguration.load(
+            environment: ["PORT": String(port), "HOST": "127.0.0.1", "JWT_SECRET": secret, "STORE": "memory", "LOAD_SAMPLE_SECONDS": "3600"],
+            arguments: [])
+        let node = try Node.start(configuration: configuration)
+        let running = Task { await node.run(handleSignals: false) }
+        let mark = FileManager.default.temporaryDirectory.appendingPathComponent("degradation-\(port).mark").path
+        try? FileManager.default.removeItem(atPath: mark)
+        let python = ProcessInfo.processInfo.environment["CHAT_PYTHON"] ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
+        let script = PackageRoot.url.appendingPathComponent("Tests/NodeTests/python/degradation_check.py").path
+        try await eventually("listening") { (try? runProcess("/usr/bin/env", ["python3", "-c",
+            "import urllib.request; urllib.request.urlopen('http://127.0.0.1:\(port)/health', timeout=1)"]).0) == 0 }
+        let client = Task.detached { try runProcess(python, [script, String(port), secret, mark]) }
+        try await eventually("two sessions") {
+            await withCheckedContinuation { done in node.loop.execute { done.resume(returning: node.chat.sessionCount == 2) } }
+        }
+        await node.loadMonitor.pin(.critical)
+        try await eventually("critical checks done", timeout: .seconds(20)) { FileManager.default.fileExists(atPath: mark) }
+        await node.loadMonitor.pin(nil)
+        let (status, output) = try await client.value
+        #expect(status == 0, "degradation checks failed:\n\(output)")
+        for check in ["mode critical", "degraded features", "messages delivered", "mode on connect", "back to normal"] {
+            #expect(output.contains("ok \(check)"), "missing \(check):\n\(output)")
+        }
+        #expect(node.loadMonitor.changes.load(ordering: .relaxed) >= 2)
+        await node.stop()
+        _ = await running.value
+    }
+}
