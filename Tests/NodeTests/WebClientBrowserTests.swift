@@ -12,7 +12,7 @@ import TestSupport
 /// Screenshots are saved under `.build/artifacts/`.
 @Suite struct WebClientBrowserTests {
     static let checks = [
-        "login through the page", "join room", "send with Enter and receive", "sent and read ticks, unread badge",
+        "login through the page", "ids and backoff modules", "join room", "send with Enter and receive", "sent and read ticks, unread badge",
         "typing indicator", "direct message with unread badge and online dot", "edit own message",
         "html shown as text", "history paging upward", "leave room", "token login",
         "reconnect after a cut socket shows missed messages", "waiting for network, then resume",

@@ -119,7 +119,10 @@ export class ChatClient {
       this.probeAt = 0;
       this.setState('online');
       this.handlers.open?.();
-      for (const room of this.rooms.keys()) this.sendJoin(room);
+      for (const [room, entry] of this.rooms) {
+        entry.retries = 0;
+        this.sendJoin(room);
+      }
       this.flushOutbox((cmd) => cmd.t === 'dm');
     };
     ws.onmessage = (event) => {
@@ -202,7 +205,11 @@ export class ChatClient {
       this.command({ t: 'chats' });
     }
     for (const [room, entry] of this.rooms) {
-      if (!entry.joined && entry.sentAt && now - entry.sentAt > JOIN_TIMEOUT_MS) this.sendJoin(room);
+      // A join without an answer (storage trouble) is asked again, a few times per connection.
+      if (!entry.joined && entry.sentAt && now - entry.sentAt > JOIN_TIMEOUT_MS && (entry.retries ?? 0) < 3) {
+        entry.retries = (entry.retries ?? 0) + 1;
+        this.sendJoin(room);
+      }
     }
   }
 

@@ -337,6 +337,29 @@ async def run(browser):
         assert await page.eval("document.visibilityState") == "visible", page.name
     ok("login through the page")
 
+    # The pure modules, loaded as the page loads them: ids beyond 2^53 and backoff bounds.
+    modules = await alice.eval("""(async () => {
+        const { compareIds, maxId } = await import('/js/ids.js');
+        const { Backoff } = await import('/js/backoff.js');
+        const low = new Backoff({ base: 500, cap: 8000, random: () => 0 });
+        const high = new Backoff({ base: 500, cap: 8000, random: () => 0.999999 });
+        const lows = [], highs = [];
+        for (let i = 0; i < 7; i++) { lows.push(low.next()); highs.push(high.next()); }
+        low.reset();
+        return {
+            beyond53: compareIds('9007199254740993', '9007199254740992'),
+            max64: maxId('18446744073709551615', '18446744073709551614'),
+            equal: compareIds('0012', '12'),
+            lows, highs, afterReset: low.next(),
+        };
+    })()""")
+    assert modules == {
+        "beyond53": 1, "max64": "18446744073709551615", "equal": 0,
+        "lows": [250, 500, 1000, 2000, 4000, 4000, 4000], "highs": [500, 1000, 2000, 4000, 8000, 8000, 8000],
+        "afterReset": 250,
+    }, modules
+    ok("ids and backoff modules")
+
     await join_room(alice, 1)
     await join_room(bob, 1)
     assert await alice.eval(chat_item_js("r:1", "dataset.kind")) == "room"
@@ -450,6 +473,7 @@ async def run(browser):
     await dave.click("#login-submit")
     await dave.wait("document.body.dataset.screen === 'login'"
                     " && /refused/.test(document.getElementById('login-error').textContent)", "refusal notice")
+    await dave.screenshot(os.path.join(ARTIFACTS, "login.png"))
     await dave.click("#login-switch")
     await dave.type_into("#login-token", dev_uid("dave")["token"])
     await dave.click("#login-submit")
