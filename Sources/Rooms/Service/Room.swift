@@ -52,8 +52,12 @@ public actor Room: Inspectable {
 
     // MARK: Subscribers
 
-    /// Starts a join: messages for this connection are buffered until `activate`.
+    /// Starts a join: messages for this connection are buffered until `activate`. A
+    /// connection that joins again while subscribed stops receiving live messages until
+    /// then, so none reaches it twice.
     public func beginJoin(_ connection: ConnectionID) {
+        jsonSubscribers.remove(connection)
+        binarySubscribers.remove(connection)
         if joining[connection] == nil { joining[connection] = [] }
         updateCount()
     }
