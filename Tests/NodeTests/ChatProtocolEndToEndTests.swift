@@ -7,7 +7,8 @@ import TestSupport
 @Suite struct ChatProtocolEndToEndTests {
     static let checks = [
         "join", "send ack msg", "cid dedupe", "history paging", "resume since and gap", "dm", "typing", "read",
-        "edit", "presence", "errors keep the connection", "chats", "binary frames", "rate limit", "jwt forgeries 401",
+        "edit", "presence", "errors keep the connection", "chats", "binary frames", "rate limit", "rejoin once",
+        "jwt forgeries 401",
     ]
 
     /// Runs the Python checks against a node started with `environment`.

@@ -256,6 +256,30 @@ def main():
     assert stored == acked, (stored, acked)
     ok("rate limit")
 
+    # joining again while subscribed: every message once, in the history or live.
+    x1, y1 = client(707), client(708)
+    joined(x1, 11)
+    joined(y1, 11)
+    send(y1, t="join", room=11)
+    sent = []
+    for i in range(5):
+        send(x1, t="send", room=11, text=f"x{i}", cid=f"x{i}")
+    for i in range(5):
+        sent.append(recv_until(x1, is_t("ack", cid=f"x{i}"))["id"])
+    seen = []
+    deadline = time.time() + 1.5
+    while time.time() < deadline:
+        try:
+            f = json.loads(y1.recv(timeout=max(0.01, deadline - time.time())))
+        except TimeoutError:
+            break
+        if f.get("t") == "msg":
+            seen.append(f["id"])
+        elif f.get("t") == "joined":
+            seen += [m["id"] for m in f["history"] if m["id"] in sent]
+    assert sorted(seen) == sorted(sent), (seen, sent)
+    ok("rejoin once")
+
     # token forgeries are refused before the upgrade with 401.
     forged = {
         "alg none": token(1, alg="none"),
