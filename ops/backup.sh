@@ -224,7 +224,14 @@ backup_one() {
     check_rdb "$tmp.rdb" || { rm -f "$tmp.rdb"; return 1; }
     zstd -q -"$zstd_level" -o "$tmp.zst" "$tmp.rdb" && zstd -q -t "$tmp.zst" \
         || { rm -f "$tmp.rdb" "$tmp.zst"; fail "$host:$port: zstd failed"; return 1; }
-    name="valkey-${host//[^A-Za-z0-9._-]/_}-$port-$(date -u +%Y%m%dT%H%M%SZ).rdb.zst"
+    local stem n=1
+    stem="valkey-${host//[^A-Za-z0-9._-]/_}-$port-$(date -u +%Y%m%dT%H%M%SZ)"
+    name="$stem.rdb.zst"
+    # Two runs within one second keep both files.
+    while [ -e "$backup_dir/$name" ]; do
+        n=$((n + 1))
+        name="$stem-$n.rdb.zst"
+    done
     final="$backup_dir/$name"
     mv "$tmp.zst" "$final"
     rm -f "$tmp.rdb"
