@@ -56,7 +56,8 @@ ENV PORT=8080 \
     CONTROL_SOCKET=/tmp/chat-node/control.sock \
     CHAT_HEALTH_WATCHDOG=3
 EXPOSE 8080
-# SIGTERM makes the node drain (/health turns 503, Traefik stops sending it connections).
+# SIGTERM makes the node drain: no new connections (Traefik's health check fails over to other
+# nodes), WebSockets closed with 1001 "going away".
 STOPSIGNAL SIGTERM
 # The original plan: every 30 s, unhealthy after 3 failures (the watchdog restarts a hung node).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

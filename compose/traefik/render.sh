@@ -129,7 +129,7 @@ if [ "$tls" = none ]; then entry=web; else entry=websecure; fi
     echo "# Traefik dynamic configuration for chat-node, rendered by compose/traefik/render.sh."
     echo "# One router to the chat service; WebSocket upgrades (/ws) need nothing special."
     echo "# Traefik probes GET /health on every node and sends no new connection to a node that"
-    echo "# fails (503 while it drains on SIGTERM or has lost its Valkey shards)."
+    echo "# fails it: no answer (stopped, draining after SIGTERM) or 503 (no Valkey shard)."
     echo "http:"
     echo "  routers:"
     echo "    chat:"
