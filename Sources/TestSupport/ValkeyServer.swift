@@ -37,7 +37,7 @@ public final class ValkeyServer: @unchecked Sendable {
     }
 
     deinit {
-        process?.terminate()
+        kill()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -68,15 +68,19 @@ public final class ValkeyServer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        ChildProcesses.track(process.processIdentifier)
         self.process = process
         try waitUntilReady(process)
     }
 
     /// Kills the process at once (SIGKILL), as a crash would.
     public func kill() {
-        guard let process, process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        guard let process else { return }
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        ChildProcesses.forget(process.processIdentifier)
         self.process = nil
     }
 

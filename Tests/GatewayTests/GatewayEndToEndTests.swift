@@ -11,17 +11,8 @@ import TestSupport
         let running = try await RunningGateway.start()
         let python = ProcessInfo.processInfo.environment["CHAT_PYTHON"] ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
         let script = PackageRoot.url.appendingPathComponent("Tests/GatewayTests/python/ws_client_check.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, String(running.port)]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        #expect(process.terminationStatus == 0, "python client failed:\n\(text)")
+        let (status, text) = try await runProcess(python, [script, String(running.port)])
+        #expect(status == 0, "python client failed:\n\(text)")
         for check in ["plain", "deflate", "fragments", "broadcast", "server close", "too big", "refused 401"] {
             #expect(text.contains("ok \(check)"), "missing check \(check):\n\(text)")
         }

@@ -11,19 +11,13 @@ import TestSupport
         PackageRoot.url.appendingPathComponent(".build/debug/chat-node").path
     }
 
-    private func get(_ port: Int, _ path: String) -> (status: Int, body: String) {
-        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { return (0, "") }
-        let semaphore = DispatchSemaphore(value: 0)
-        let box = ResultBox()
-        URLSession.shared.dataTask(with: url) { data, response, _ in
-            box.set((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data ?? Data(), as: UTF8.self))
-            semaphore.signal()
-        }.resume()
-        _ = semaphore.wait(timeout: .now() + 5)
-        return box.get()
+    private func get(_ port: Int, _ path: String) async -> (status: Int, body: String) {
+        let (status, text) = await httpGet(port: port, path: path)
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        return (status, body)
     }
 
-    @Test func refusesInvalidConfigurationWithAClearMessage() throws {
+    @Test func refusesInvalidConfigurationWithAClearMessage() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary())
         process.arguments = ["--port", "notaport"]
@@ -32,8 +26,10 @@ import TestSupport
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = try await onOwnThread {
+            process.waitUntilExit()
+            return String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
         #expect(process.terminationStatus == 2)
         #expect(text.contains("PORT"))
         #expect(text.contains("JWT_SECRET"))
@@ -52,25 +48,19 @@ import TestSupport
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        try await eventually("health ok") { get(port, "/health").status == 200 }
-        #expect(get(port, "/health").body.contains("\"shards_up\":1"))
-        let token = get(port, "/dev/token?user=alice")
+        ChildProcesses.track(process.processIdentifier)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        try await eventually("health ok") { await get(port, "/health").status == 200 }
+        #expect(await get(port, "/health").body.contains("\"shards_up\":1"))
+        let token = await get(port, "/dev/token?user=alice")
         #expect(token.status == 200 && token.body.contains("\"token\""))
-        #expect(get(port, "/ws?token=forged.token.here").status == 401)
-        #expect(get(port, "/").body.contains("chat-node"))
+        #expect(await get(port, "/ws?token=forged.token.here").status == 401)
+        #expect(await get(port, "/").body.contains("chat-node"))
         // Storage gone: health turns 503 for load balancers.
         valkey.kill()
-        try await eventually("health 503") { get(port, "/health").status == 503 }
+        try await eventually("health 503") { await get(port, "/health").status == 503 }
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        try await onOwnThread { process.waitUntilExit() }
         #expect(process.terminationStatus == 0)
     }
-}
-
-private final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: (Int, String) = (0, "")
-    func set(_ status: Int, _ body: String) { lock.lock(); value = (status, body); lock.unlock() }
-    func get() -> (Int, String) { lock.lock(); defer { lock.unlock() }; return value }
 }

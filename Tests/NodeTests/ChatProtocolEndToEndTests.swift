@@ -18,7 +18,7 @@ import TestSupport
         try await node.waitUntilHealthy()
         let python = ProcessInfo.processInfo.environment["CHAT_PYTHON"] ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
         let script = PackageRoot.url.appendingPathComponent("Tests/NodeTests/python/chat_protocol_check.py").path
-        return try runProcess(python, [script, String(node.port), node.secret])
+        return try await runProcess(python, [script, String(node.port), node.secret])
     }
 
     @Test func everyOperationWithThreeValkeyShards() async throws {
@@ -43,14 +43,14 @@ import TestSupport
         try await node.waitUntilHealthy()
         let python = ProcessInfo.processInfo.environment["CHAT_PYTHON"] ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
         let script = PackageRoot.url.appendingPathComponent("Tests/NodeTests/python/resume_check.py").path
-        let (status, output) = try runProcess(python, [script, String(node.port), node.secret, "before"])
+        let (status, output) = try await runProcess(python, [script, String(node.port), node.secret, "before"])
         #expect(status == 0, "\(output)")
         let before = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: String] ?? [:]
         let epoch = try #require(before["epoch"])
         let id = try #require(before["id"])
         // Valkey restarted without persistence: every key is gone.
         for shard in shards { _ = try shard.command("FLUSHALL") }
-        let (again, joined) = try runProcess(python, [script, String(node.port), node.secret, "after", epoch, id])
+        let (again, joined) = try await runProcess(python, [script, String(node.port), node.secret, "after", epoch, id])
         #expect(again == 0, "\(joined)")
         let frame = try JSONSerialization.jsonObject(with: Data(joined.utf8)) as? [String: Any] ?? [:]
         #expect(frame["gap"] as? Bool == true)
@@ -85,37 +85,26 @@ final class ChatNodeProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
+        ChildProcesses.track(process.processIdentifier)
     }
 
     func waitUntilHealthy() async throws {
-        try await eventually("node healthy") {
-            let (status, _) = try runProcess("/usr/bin/env", ["python3", "-c",
-                "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:\(port)/health', timeout=1)"])
-            return status == 0
-        }
+        let port = self.port
+        try await eventually("node healthy") { await httpStatus(port: port, path: "/health") == 200 }
     }
 
     /// What the node logged.
     var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+    /// Stops the node: SIGTERM (a drain), then SIGKILL if it has not exited within 5 s
+    /// (children of the test runner may start with SIGTERM blocked).
     func stop() {
         if process.isRunning {
             process.terminate()
+            for _ in 0..<100 where process.isRunning { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
+        ChildProcesses.forget(process.processIdentifier)
     }
-}
-
-/// Runs a program to completion and returns its exit status and combined output.
-func runProcess(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

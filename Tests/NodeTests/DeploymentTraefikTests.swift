@@ -17,79 +17,87 @@ import TestSupport
         return (folder, result)
     }
 
-    @Test func committedFilesAreWhatRenderWritesWithTheDefaults() throws {
-        let (folder, result) = try render(["TRAEFIK_DYNAMIC_DIR": "/etc/traefik/dynamic"])
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(result.status == 0, "\(result)")
-        for file in ["traefik.yml", "dynamic/chat.yml"] {
-            let rendered = try String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8)
-            let committed = try Deployment.read("compose/traefik/\(file)")
-            #expect(rendered == committed, "compose/traefik/\(file) differs from render.sh's output: run TRAEFIK_DYNAMIC_DIR=/etc/traefik/dynamic compose/traefik/render.sh compose/traefik")
+    @Test func committedFilesAreWhatRenderWritesWithTheDefaults() async throws {
+        try await onOwnThread {
+            let (folder, result) = try render(["TRAEFIK_DYNAMIC_DIR": "/etc/traefik/dynamic"])
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(result.status == 0, "\(result)")
+            for file in ["traefik.yml", "dynamic/chat.yml"] {
+                let rendered = try String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8)
+                let committed = try Deployment.read("compose/traefik/\(file)")
+                #expect(rendered == committed, "compose/traefik/\(file) differs from render.sh's output: run TRAEFIK_DYNAMIC_DIR=/etc/traefik/dynamic compose/traefik/render.sh compose/traefik")
+            }
         }
     }
 
     @Test(.enabled(if: Deployment.pythonWithYAML != nil, "python3 with PyYAML is not installed"))
-    func committedFilesParse() throws {
-        let staticFile = try Deployment.yamlFile("compose/traefik/traefik.yml")
-        #expect(string(staticFile, at: ["log", "level"]) == "ERROR")
-        #expect(value(staticFile, at: ["api"]) == nil, "no API, no dashboard")
-        #expect(string(staticFile, at: ["entryPoints", "web", "address"]) == ":80")
-        #expect(string(staticFile, at: ["providers", "file", "directory"]) == "/etc/traefik/dynamic")
-        #expect(value(staticFile, at: ["providers", "docker"]) == nil, "file provider only")
+    func committedFilesParse() async throws {
+        try await onOwnThread {
+            let staticFile = try Deployment.yamlFile("compose/traefik/traefik.yml")
+            #expect(string(staticFile, at: ["log", "level"]) == "ERROR")
+            #expect(value(staticFile, at: ["api"]) == nil, "no API, no dashboard")
+            #expect(string(staticFile, at: ["entryPoints", "web", "address"]) == ":80")
+            #expect(string(staticFile, at: ["providers", "file", "directory"]) == "/etc/traefik/dynamic")
+            #expect(value(staticFile, at: ["providers", "docker"]) == nil, "file provider only")
 
-        let dynamic = try Deployment.yamlFile("compose/traefik/dynamic/chat.yml")
-        #expect(string(dynamic, at: ["http", "routers", "chat", "service"]) == "chat")
-        #expect(string(dynamic, at: ["http", "services", "chat", "loadBalancer", "healthCheck", "path"]) == "/health")
-        #expect(string(dynamic, at: ["http", "services", "chat", "loadBalancer", "servers", "0", "url"]) == "http://backend:8080")
+            let dynamic = try Deployment.yamlFile("compose/traefik/dynamic/chat.yml")
+            #expect(string(dynamic, at: ["http", "routers", "chat", "service"]) == "chat")
+            #expect(string(dynamic, at: ["http", "services", "chat", "loadBalancer", "healthCheck", "path"]) == "/health")
+            #expect(string(dynamic, at: ["http", "services", "chat", "loadBalancer", "servers", "0", "url"]) == "http://backend:8080")
+        }
     }
 
     @Test(.enabled(if: Deployment.pythonWithYAML != nil, "python3 with PyYAML is not installed"))
-    func rendersSeveralNodesAndTLS() throws {
-        // Scale-out: one server line per node, in order.
-        let (scaled, scaledResult) = try render(["CHAT_BACKENDS": "http://10.0.0.1:8080, http://10.0.0.2:8080 http://10.0.0.3:8080"])
-        defer { try? FileManager.default.removeItem(atPath: scaled) }
-        #expect(scaledResult.status == 0, "\(scaledResult)")
-        let dynamic = try Deployment.yamlFile("\(scaled)/dynamic/chat.yml")
-        let servers = value(dynamic, at: ["http", "services", "chat", "loadBalancer", "servers"]) as? [Any] ?? []
-        #expect(servers.compactMap { string($0, at: ["url"]) } == ["http://10.0.0.1:8080", "http://10.0.0.2:8080", "http://10.0.0.3:8080"])
-        #expect(string(try Deployment.yamlFile("\(scaled)/traefik.yml"), at: ["providers", "file", "directory"]) == "\(scaled)/dynamic")
+    func rendersSeveralNodesAndTLS() async throws {
+        try await onOwnThread {
+            // Scale-out: one server line per node, in order.
+            let (scaled, scaledResult) = try render(["CHAT_BACKENDS": "http://10.0.0.1:8080, http://10.0.0.2:8080 http://10.0.0.3:8080"])
+            defer { try? FileManager.default.removeItem(atPath: scaled) }
+            #expect(scaledResult.status == 0, "\(scaledResult)")
+            let dynamic = try Deployment.yamlFile("\(scaled)/dynamic/chat.yml")
+            let servers = value(dynamic, at: ["http", "services", "chat", "loadBalancer", "servers"]) as? [Any] ?? []
+            #expect(servers.compactMap { string($0, at: ["url"]) } == ["http://10.0.0.1:8080", "http://10.0.0.2:8080", "http://10.0.0.3:8080"])
+            #expect(string(try Deployment.yamlFile("\(scaled)/traefik.yml"), at: ["providers", "file", "directory"]) == "\(scaled)/dynamic")
 
-        // Let's Encrypt through Cloudflare's DNS (works behind Cloudflare's proxy).
-        let (acme, acmeResult) = try render([
-            "CHAT_DOMAIN": "chat.example.com", "ACME_EMAIL": "ops@example.com", "CF_DNS_API_TOKEN": "token-from-the-environment",
-        ])
-        defer { try? FileManager.default.removeItem(atPath: acme) }
-        #expect(acmeResult.status == 0, "\(acmeResult)")
-        let acmeStatic = try Deployment.yamlFile("\(acme)/traefik.yml")
-        #expect(string(acmeStatic, at: ["certificatesResolvers", "letsencrypt", "acme", "dnsChallenge", "provider"]) == "cloudflare")
-        #expect(string(acmeStatic, at: ["entryPoints", "web", "http", "redirections", "entryPoint", "to"]) == "websecure")
-        #expect(!(try String(contentsOfFile: "\(acme)/traefik.yml", encoding: .utf8)).contains("token-from-the-environment"),
-                "the Cloudflare token is read by Traefik from its environment, never written to a file")
-        let acmeDynamic = try Deployment.yamlFile("\(acme)/dynamic/chat.yml")
-        #expect(string(acmeDynamic, at: ["http", "routers", "chat", "rule"]) == "Host(`chat.example.com`)")
-        #expect(string(acmeDynamic, at: ["http", "routers", "chat", "tls", "certResolver"]) == "letsencrypt")
-        #expect(string(acmeDynamic, at: ["http", "routers", "chat", "entryPoints", "0"]) == "websecure")
+            // Let's Encrypt through Cloudflare's DNS (works behind Cloudflare's proxy).
+            let (acme, acmeResult) = try render([
+                "CHAT_DOMAIN": "chat.example.com", "ACME_EMAIL": "ops@example.com", "CF_DNS_API_TOKEN": "token-from-the-environment",
+            ])
+            defer { try? FileManager.default.removeItem(atPath: acme) }
+            #expect(acmeResult.status == 0, "\(acmeResult)")
+            let acmeStatic = try Deployment.yamlFile("\(acme)/traefik.yml")
+            #expect(string(acmeStatic, at: ["certificatesResolvers", "letsencrypt", "acme", "dnsChallenge", "provider"]) == "cloudflare")
+            #expect(string(acmeStatic, at: ["entryPoints", "web", "http", "redirections", "entryPoint", "to"]) == "websecure")
+            #expect(!(try String(contentsOfFile: "\(acme)/traefik.yml", encoding: .utf8)).contains("token-from-the-environment"),
+                    "the Cloudflare token is read by Traefik from its environment, never written to a file")
+            let acmeDynamic = try Deployment.yamlFile("\(acme)/dynamic/chat.yml")
+            #expect(string(acmeDynamic, at: ["http", "routers", "chat", "rule"]) == "Host(`chat.example.com`)")
+            #expect(string(acmeDynamic, at: ["http", "routers", "chat", "tls", "certResolver"]) == "letsencrypt")
+            #expect(string(acmeDynamic, at: ["http", "routers", "chat", "entryPoints", "0"]) == "websecure")
 
-        // A certificate pair (Cloudflare Origin CA).
-        let (files, filesResult) = try render(["TRAEFIK_TLS_CERT": "/data/origin.pem", "TRAEFIK_TLS_KEY": "/data/origin.key"])
-        defer { try? FileManager.default.removeItem(atPath: files) }
-        #expect(filesResult.status == 0, "\(filesResult)")
-        let filesDynamic = try Deployment.yamlFile("\(files)/dynamic/chat.yml")
-        #expect(string(filesDynamic, at: ["tls", "certificates", "0", "certFile"]) == "/data/origin.pem")
+            // A certificate pair (Cloudflare Origin CA).
+            let (files, filesResult) = try render(["TRAEFIK_TLS_CERT": "/data/origin.pem", "TRAEFIK_TLS_KEY": "/data/origin.key"])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            #expect(filesResult.status == 0, "\(filesResult)")
+            let filesDynamic = try Deployment.yamlFile("\(files)/dynamic/chat.yml")
+            #expect(string(filesDynamic, at: ["tls", "certificates", "0", "certFile"]) == "/data/origin.pem")
+        }
     }
 
-    @Test func refusesBadSettings() throws {
-        for environment in [
-            ["ACME_EMAIL": "ops@example.com"],  // no domain to ask a certificate for
-            ["CHAT_BACKENDS": "backend:8080"],  // not a URL
-            ["CHAT_BACKENDS": " , "],  // no node
-            ["TRAEFIK_TLS_CERT": "/data/origin.pem"],  // certificate without key
-            ["CHAT_DOMAIN": "chat.example.com", "ACME_EMAIL": "ops@example.com", "ACME_CHALLENGE": "carrier-pigeon"],
-        ] {
-            let (folder, result) = try render(environment)
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            #expect(result.status == 2, "\(environment): \(result)")
-            #expect(result.stderr.contains("render.sh:"), "\(environment): \(result)")
+    @Test func refusesBadSettings() async throws {
+        try await onOwnThread {
+            for environment in [
+                ["ACME_EMAIL": "ops@example.com"],  // no domain to ask a certificate for
+                ["CHAT_BACKENDS": "backend:8080"],  // not a URL
+                ["CHAT_BACKENDS": " , "],  // no node
+                ["TRAEFIK_TLS_CERT": "/data/origin.pem"],  // certificate without key
+                ["CHAT_DOMAIN": "chat.example.com", "ACME_EMAIL": "ops@example.com", "ACME_CHALLENGE": "carrier-pigeon"],
+            ] {
+                let (folder, result) = try render(environment)
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                #expect(result.status == 2, "\(environment): \(result)")
+                #expect(result.stderr.contains("render.sh:"), "\(environment): \(result)")
+            }
         }
     }
 

@@ -32,7 +32,7 @@ import TestSupport
             ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
         let script = PackageRoot.url.appendingPathComponent("Tests/NodeTests/python/browser_check.py").path
         let artifacts = PackageRoot.url.appendingPathComponent(".build/artifacts").path
-        let (status, output) = try runProcess(python, [script, String(node.port), artifacts])
+        let (status, output) = try await runProcess(python, [script, String(node.port), artifacts])
         #expect(status == 0, "browser checks failed:\n\(output)\nnode log:\n\(node.logText)")
         for check in Self.checks { #expect(output.contains("ok \(check)\n"), "missing \(check):\n\(output)") }
         let screenshot = artifacts + "/chat.png"

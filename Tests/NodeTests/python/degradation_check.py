@@ -23,17 +23,26 @@ def token(sub):
     return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
 
 
+SEEN = {}
+
+
 def until(ws, pred, timeout=15):
+    """The first frame (already received or arriving) that matches; others are kept."""
+    kept = SEEN.setdefault(id(ws), [])
+    for index, frame in enumerate(kept):
+        if pred(frame):
+            return kept.pop(index)
     deadline = time.time() + timeout
     while time.time() < deadline:
         frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.time())))
         if pred(frame):
             return frame
+        kept.append(frame)
     raise AssertionError("timed out")
 
 
-a = connect(f"ws://127.0.0.1:{PORT}/ws?token={token(41)}", compression=None)
-b = connect(f"ws://127.0.0.1:{PORT}/ws?token={token(42)}", compression=None)
+a = connect(f"ws://127.0.0.1:{PORT}/ws?token={token(41)}", compression=None).__enter__()
+b = connect(f"ws://127.0.0.1:{PORT}/ws?token={token(42)}", compression=None).__enter__()
 for ws in (a, b):
     ws.send(json.dumps({"t": "join", "room": 2}))
     until(ws, lambda f: f["t"] == "joined")
