@@ -39,11 +39,8 @@ public actor ShardLink: Inspectable {
     public nonisolated let port: Int
     let configuration: ShardLinkConfiguration
     var outbox: ShardOutbox
-    var connection: RESPConnection?
+    let life: ConnectionLifecycle
     var pendingSinceFlush = 0
-    var roundHookInstalled = false
-    var runContinuation: CheckedContinuation<Void, any Error>?
-    var pingTimer: UInt64?
     /// Counters for metrics and inspection, readable from any thread.
     public nonisolated let counters = ShardLinkCounters()
 
@@ -55,10 +52,11 @@ public actor ShardLink: Inspectable {
         self.loop = loop
         self.configuration = configuration
         self.outbox = ShardOutbox(maxCommands: configuration.outboxCommands, maxBytes: configuration.outboxBytes)
+        self.life = ConnectionLifecycle(loop: loop)
     }
 
     /// Whether the link is connected now.
-    public var isConnected: Bool { connection?.state == .open }
+    public var isConnected: Bool { life.isOpen }
 
     /// Queues a batch of `commands` encoded commands; `completion` runs on the loop with
     /// their replies in order. False (and no completion) when the outbox is full.
@@ -75,7 +73,7 @@ public actor ShardLink: Inspectable {
         }
         counters.commands.add(commands, ordering: .relaxed)
         counters.waiting.store(outbox.commandCount, ordering: .relaxed)
-        guard let connection, connection.state == .open else { return true }
+        guard let connection = life.connection, connection.state == .open else { return true }
         outbox.sendAll { connection.write($0) }
         pendingSinceFlush += commands
         if pendingSinceFlush >= configuration.batchCommands { flush() }
@@ -104,19 +102,16 @@ public actor ShardLink: Inspectable {
     /// One connection's life: connects, sends what waits, serves until the connection
     /// breaks (throws) or the task is cancelled (returns).
     public func run() async throws {
-        installRoundHook()
-        let connection = RESPConnection(loop: loop, host: host, port: port)
-        self.connection = connection
-        Self.wire(connection, to: self)
-        let loop = self.loop
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                runContinuation = continuation
-                connection.open(timeout: configuration.connectTimeout)
+        life.installRoundHook { [weak self] in
+            self?.assumeIsolated { link in
+                if link.pendingSinceFlush > 0 { link.flush() }
             }
-        } onCancel: {
-            loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun() } }
         }
+        let loop = self.loop
+        try await life.run(
+            host: host, port: port, timeout: configuration.connectTimeout,
+            wire: { Self.wire($0, to: self) },
+            onCancel: { loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun() } } })
     }
 
     /// Routes the connection's callbacks (on the loop thread) into this actor.
@@ -128,18 +123,7 @@ public actor ShardLink: Inspectable {
 
     func flush() {
         pendingSinceFlush = 0
-        connection?.flush()
-    }
-
-    private func installRoundHook() {
-        guard !roundHookInstalled else { return }
-        roundHookInstalled = true
-        loop.onEveryRound { [weak self] in
-            guard let self else { return }
-            self.assumeIsolated { link in
-                if link.pendingSinceFlush > 0 { link.flush() }
-            }
-        }
+        life.connection?.flush()
     }
 
     // MARK: Inspectable
