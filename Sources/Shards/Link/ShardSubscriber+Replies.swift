@@ -134,7 +134,7 @@ extension ShardSubscriber {
         guard wanted.contains(channel) else { return }
         counters.dropped.add(1, ordering: .relaxed)
         Log.info("subscriber.dropped", ["shard": name, "address": "\(host):\(port)"])
-        onDropped?(channel)
+        onDropped?(channel, nil)
     }
 
     private func refused(_ message: String) {
@@ -151,7 +151,7 @@ extension ShardSubscriber {
             active.remove(channel)
             guard wanted.contains(channel) else { continue }
             counters.dropped.add(1, ordering: .relaxed)
-            onDropped?(channel)
+            onDropped?(channel, message)
         }
     }
 

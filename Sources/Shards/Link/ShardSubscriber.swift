@@ -69,7 +69,7 @@ public actor ShardSubscriber: Inspectable {
     /// Commands sent and not yet fully answered, oldest first.
     var requests = SubscriptionRequests()
     var handler: ValkeyMessageHandler?
-    var onDropped: ((_ channel: [UInt8]) -> Void)?
+    var onDropped: ((_ channel: [UInt8], _ reason: String?) -> Void)?
 
     /// A subscriber to `host:port` named `name`, not yet connected.
     public init(
@@ -93,10 +93,11 @@ public actor ShardSubscriber: Inspectable {
         self.handler = handler
     }
 
-    /// Sets the callback for a wanted channel the server refused or dropped (sharded mode:
-    /// its slot lives on another node now). The channel stays wanted here until the owner
+    /// Sets the callback for a wanted channel the server refused (`reason` is the error
+    /// reply, e.g. `MOVED 1716 127.0.0.1:7002`) or dropped on its own (`reason` nil: in a
+    /// cluster, its slot moved away). The channel stays wanted here until the owner
     /// unsubscribes it.
-    public func setDroppedHandler(_ handler: @escaping (_ channel: [UInt8]) -> Void) {
+    public func setDroppedHandler(_ handler: @escaping (_ channel: [UInt8], _ reason: String?) -> Void) {
         onDropped = handler
     }
 
