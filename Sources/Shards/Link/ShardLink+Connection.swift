@@ -5,7 +5,7 @@ import Gateway
 
 extension ShardLink {
     func connected() {
-        guard let connection = life.connection else { return }
+        guard let connection else { return }
         counters.connects.add(1, ordering: .relaxed)
         Log.info("shard.connected", ["shard": name, "address": "\(host):\(port)", "waiting": String(outbox.commandCount)])
         outbox.sendAll { connection.write($0) }
@@ -38,6 +38,7 @@ extension ShardLink {
     }
 
     private func endConnection() {
+        connection = nil
         pendingSinceFlush = 0
         outbox.requeueInFlight()
         counters.waiting.store(outbox.commandCount, ordering: .relaxed)

@@ -40,6 +40,9 @@ public actor ShardLink: Inspectable {
     let configuration: ShardLinkConfiguration
     var outbox: ShardOutbox
     let life: ConnectionLifecycle
+    /// The lifecycle's connection, also kept here: the hot path (`submit`, `flush`) reads
+    /// the actor's own property, as it did before the lifecycle was shared.
+    var connection: RESPConnection?
     var pendingSinceFlush = 0
     /// Counters for metrics and inspection, readable from any thread.
     public nonisolated let counters = ShardLinkCounters()
@@ -56,7 +59,7 @@ public actor ShardLink: Inspectable {
     }
 
     /// Whether the link is connected now.
-    public var isConnected: Bool { life.isOpen }
+    public var isConnected: Bool { connection?.state == .open }
 
     /// Queues a batch of `commands` encoded commands; `completion` runs on the loop with
     /// their replies in order. False (and no completion) when the outbox is full.
@@ -73,7 +76,7 @@ public actor ShardLink: Inspectable {
         }
         counters.commands.add(commands, ordering: .relaxed)
         counters.waiting.store(outbox.commandCount, ordering: .relaxed)
-        guard let connection = life.connection, connection.state == .open else { return true }
+        guard let connection, connection.state == .open else { return true }
         outbox.sendAll { connection.write($0) }
         pendingSinceFlush += commands
         if pendingSinceFlush >= configuration.batchCommands { flush() }
@@ -110,7 +113,10 @@ public actor ShardLink: Inspectable {
         let loop = self.loop
         try await life.run(
             host: host, port: port, timeout: configuration.connectTimeout,
-            wire: { Self.wire($0, to: self) },
+            wire: { connection in
+                self.connection = connection
+                Self.wire(connection, to: self)
+            },
             onCancel: { loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun() } } })
     }
 
@@ -123,7 +129,7 @@ public actor ShardLink: Inspectable {
 
     func flush() {
         pendingSinceFlush = 0
-        life.connection?.flush()
+        connection?.flush()
     }
 
     // MARK: Inspectable
