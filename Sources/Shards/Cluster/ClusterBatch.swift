@@ -14,8 +14,9 @@ final class ClusterBatch {
     let bytes: [UInt8]
     let commandCount: Int
     let completion: (Result<[RESPValue], ShardLinkError>) -> Void
-    /// Where the batch is in flight (nil while held or waiting to retry).
-    var target: ValkeyAddress?
+    /// The node (index in the client's `nodes`) the batch is in flight to; nil while held
+    /// or waiting to retry.
+    var target: Int?
     /// Redirects followed so far.
     var redirects = 0
     /// Indices of the commands in the current send; nil when it is the whole batch.
@@ -97,15 +98,16 @@ enum RESPCommandRanges {
     }
 }
 
-/// The batches of one slot between submission and completion, kept so that a slot's
-/// commands run in the order they were submitted even while it moves between nodes.
+/// The batches of one slot whose order needs watching: some are held, waiting out a
+/// TRYAGAIN, or in flight to more than one node. (A slot whose batches all went to one
+/// node needs only a count: `ClusterClient.plainCount`.)
 ///
 /// A new batch goes out at once only when nothing of its slot is held or waiting and every
 /// batch in flight is on the node it would go to; otherwise it is held until they complete
 /// (pipelining on one link keeps order; two links would not).
 struct SlotFlight {
-    /// Batches in flight, by the node they were sent to.
-    var sent: [ValkeyAddress: Int] = [:]
+    /// Batches in flight, by node index.
+    var sent: [Int: Int] = [:]
     /// Batches between two sends (waiting out a TRYAGAIN).
     var waiting = 0
     /// Batches not yet sent, oldest first.
@@ -114,15 +116,15 @@ struct SlotFlight {
     /// Nothing in flight, waiting or held.
     var isIdle: Bool { sent.isEmpty && waiting == 0 && held.isEmpty }
 
-    /// Whether a batch may go to `target` now without overtaking anything of its slot
+    /// Whether a batch may go to node `target` now without overtaking anything of its slot
     /// (the held ones themselves excepted: `release` sends them oldest first).
-    func mayOvertakeNothing(to target: ValkeyAddress) -> Bool {
+    func mayOvertakeNothing(to target: Int) -> Bool {
         waiting == 0 && (sent.isEmpty || (sent.count == 1 && sent[target] != nil))
     }
 
-    mutating func add(_ target: ValkeyAddress) { sent[target, default: 0] += 1 }
+    mutating func add(_ target: Int) { sent[target, default: 0] += 1 }
 
-    mutating func remove(_ target: ValkeyAddress) {
+    mutating func remove(_ target: Int) {
         guard let count = sent[target] else { return }
         sent[target] = count > 1 ? count - 1 : nil
     }

@@ -51,7 +51,7 @@ extension ClusterClient {
     func dropped(_ channel: [UInt8], from master: ValkeyAddress, reason: String?) {
         guard subscriptions[channel] == master else { return }
         if let reason, case .moved(let slot, let address)? = ClusterRedirect(errorMessage: reason, answeringHost: master.host) {
-            topology.assign(slot: slot, to: address)
+            assign(slot: slot, to: address)
         }
         move(channel)
         if topology.owner(ofSlot: HashSlot.slot(forKey: channel)) == master || reason == nil { requestRefresh() }

@@ -4,16 +4,16 @@ import Gateway
 // MARK: - Sending, redirects, completion (on the loop)
 
 extension ClusterClient {
-    /// Hands a batch (whole, or the commands at `indices`) to the link of `target`; false
-    /// when that link's outbox refused it.
-    func send(_ batch: ClusterBatch, indices: [Int]?, to target: ValkeyAddress, asking: Bool) -> Bool {
+    /// Hands a batch (whole, or the commands at `indices`) to the link of node `target`;
+    /// false when that link's outbox refused it.
+    func send(_ batch: ClusterBatch, indices: [Int]?, to target: Int, asking: Bool) -> Bool {
         let bytes: [UInt8], commands: Int
         if let indices {
             (bytes, commands) = batch.encode(indices, asking: asking)
         } else {
             (bytes, commands) = (batch.bytes, batch.commandCount)
         }
-        let accepted = link(for: target).assumeIsolated {
+        let accepted = nodeLinks[target].assumeIsolated {
             $0.submit(bytes, commands: commands, completion: Self.completion(of: batch.id, client: self))
         }
         guard accepted else { return false }
@@ -24,9 +24,10 @@ extension ClusterClient {
     }
 
     /// The link's completion for a batch: back into this client by id (nothing loop-bound
-    /// crosses between the two actors).
+    /// crosses between the two actors). It holds the client strongly while the batch is in
+    /// flight: cheaper than a weak reference per batch, and the client outlives its links.
     private nonisolated static func completion(of id: UInt64, client: ClusterClient) -> (Result<[RESPValue], ShardLinkError>) -> Void {
-        { [weak client] result in client?.assumeIsolated { $0.completed(id, result) } }
+        { result in client.assumeIsolated { $0.completed(id, result) } }
     }
 
     /// A send of a batch came back: keep the replies of commands that ran, follow the
@@ -52,8 +53,9 @@ extension ClusterClient {
         var redirect: ClusterRedirect?
         var again: [Int] = []
         var lastMessage = ""
+        let answeringHost = nodeAddresses[from].host
         for (index, answer) in zip(indices, answers) {
-            if case .error(let message) = answer, let found = ClusterRedirect(errorMessage: message, answeringHost: from.host) {
+            if case .error(let message) = answer, let found = ClusterRedirect(errorMessage: message, answeringHost: answeringHost) {
                 redirect = found.stronger(than: redirect)
                 again.append(index)
                 lastMessage = message
@@ -76,20 +78,22 @@ extension ClusterClient {
             }
             batch.ranges = ranges
         }
-        flights[batch.slot]?.remove(from)
+        // From here the slot's order is watched: its batches may be on two nodes.
+        watch(batch.slot)
+        noteDone(batch.slot, at: from)
         batch.target = nil
         switch redirect {
         case .moved(let slot, let address):
             counters.moved.add(1, ordering: .relaxed)
-            topology.assign(slot: slot, to: address)
+            assign(slot: slot, to: address)
             requestRefresh()
-            resend(batch, indices: again, to: address, asking: false)
+            resend(batch, indices: again, to: node(for: address), asking: false)
         case .ask(_, let address):
             counters.ask.add(1, ordering: .relaxed)
-            resend(batch, indices: again, to: address, asking: true)
+            resend(batch, indices: again, to: node(for: address), asking: true)
         case .tryAgain:
             counters.tryAgain.add(1, ordering: .relaxed)
-            flights[batch.slot, default: SlotFlight()].waiting += 1
+            flights[batch.slot]?.waiting += 1
             let id = batch.id, slot = batch.slot
             loop.scheduleTimer(after: configuration.retryDelay) { [weak self] in
                 self?.assumeIsolated { $0.retry(id, slot: slot, indices: again) }
@@ -102,26 +106,26 @@ extension ClusterClient {
     private func retry(_ id: UInt64, slot: Int, indices: [Int]) {
         flights[slot]?.waiting -= 1
         guard let batch = batches[id] else { return release(slot) }
-        guard let owner = topology.owner(ofSlot: slot) else { return finish(batch, .failure(.noRoute(slot: slot))) }
+        guard let owner = owner(ofSlot: slot) else { return finish(batch, .failure(.noRoute(slot: slot))) }
         resend(batch, indices: indices, to: owner, asking: false)
         release(slot)
     }
 
     /// Sends the redirected commands of a batch again; a refusal (full outbox) fails it.
-    private func resend(_ batch: ClusterBatch, indices: [Int], to target: ValkeyAddress, asking: Bool) {
+    private func resend(_ batch: ClusterBatch, indices: [Int], to target: Int, asking: Bool) {
         guard send(batch, indices: indices, to: target, asking: asking) else {
             counters.refused.add(1, ordering: .relaxed)
             return finish(batch, .failure(.outboxFull))
         }
-        flights[batch.slot, default: SlotFlight()].add(target)
+        noteSent(batch.slot, to: target)
     }
 
     /// Completes a batch, then lets its slot's held batches go.
     func finish(_ batch: ClusterBatch, _ result: Result<[RESPValue], ShardLinkError>) {
         batches[batch.id] = nil
-        if let target = batch.target { flights[batch.slot]?.remove(target) }
+        if let target = batch.target { noteDone(batch.slot, at: target) }
         batch.target = nil
-        release(batch.slot)
+        if !flights.isEmpty, flights[batch.slot] != nil { release(batch.slot) }
         batch.completion(result)
     }
 
@@ -135,7 +139,7 @@ extension ClusterClient {
                 flights[slot]?.held.removeFirst()
                 continue
             }
-            guard let target = topology.owner(ofSlot: slot) else {
+            guard let target = owner(ofSlot: slot) else {
                 if failUnrouted {
                     flights[slot]?.held.removeFirst()
                     failed.append((batch, .noRoute(slot: slot)))
@@ -147,13 +151,13 @@ extension ClusterClient {
             guard flights[slot]?.mayOvertakeNothing(to: target) ?? true else { break }
             flights[slot]?.held.removeFirst()
             if send(batch, indices: batch.sentIndices, to: target, asking: false) {
-                flights[slot, default: SlotFlight()].add(target)
+                flights[slot]?.add(target)
             } else {
                 counters.refused.add(1, ordering: .relaxed)
                 failed.append((batch, .outboxFull))
             }
         }
-        if flights[slot]?.isIdle ?? false { flights[slot] = nil }
+        settle(slot)
         for (batch, error) in failed {
             batches[batch.id] = nil
             batch.completion(.failure(error))

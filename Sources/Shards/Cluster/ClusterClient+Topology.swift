@@ -22,14 +22,14 @@ extension ClusterClient {
         guard !candidates.isEmpty else { return }
         let rotation = refresh.nextCandidate % candidates.count
         let ordered = Array(candidates[rotation...] + candidates[..<rotation])
-        let address = ordered.first { links[$0]?.assumeIsolated { $0.isConnected } ?? false } ?? ordered[0]
+        let address = ordered.first { nodeIndex[$0].map { nodeLinks[$0].assumeIsolated { $0.isConnected } } ?? false } ?? ordered[0]
         refresh.generation &+= 1
         let generation = refresh.generation
         refresh.inFlight = generation
         refresh.again = false
         var encoder = RESPEncoder(reservingCapacity: 32)
         encoder.command("CLUSTER", "SLOTS")
-        let accepted = link(for: address).assumeIsolated {
+        let accepted = nodeLinks[node(for: address)].assumeIsolated {
             $0.submit(encoder.buffer, commands: 1, completion: Self.refreshCompletion(generation, address, client: self))
         }
         guard accepted else { return refreshFailed(generation, "outbox of \(address) full") }
@@ -86,11 +86,10 @@ extension ClusterClient {
     private func apply(_ fresh: ClusterTopology) {
         counters.refreshes.add(1, ordering: .relaxed)
         let changed = fresh != topology
-        topology = fresh
         if changed {
+            adopt(fresh)
             Log.info("cluster.topology", ["masters": String(fresh.masters.count), "slots": String(fresh.coveredSlotCount)])
         }
-        for master in fresh.masters { _ = link(for: master) }
         let waiting = unroutedSlots
         unroutedSlots.removeAll()
         for slot in waiting { release(slot, failUnrouted: true) }

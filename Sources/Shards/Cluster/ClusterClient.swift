@@ -49,10 +49,20 @@ public actor ClusterClient: ValkeyClient {
     let supervisor: Supervisor
 
     var topology = ClusterTopology()
-    var links: [ValkeyAddress: ShardLink] = [:]
+    /// Every node met, by a stable index (never reused): its address and command link.
+    var nodeAddresses: [ValkeyAddress] = []
+    var nodeLinks: [ShardLink] = []
+    var nodeIndex: [ValkeyAddress: Int] = [:]
+    /// Node index of each slot's master, -1 when none is known (follows `topology`).
+    var slotOwners = [Int32](repeating: -1, count: HashSlot.count)
     var subscribers: [ValkeyAddress: ShardSubscriber] = [:]
     var batches: [UInt64: ClusterBatch] = [:]
     var nextBatchID: UInt64 = 0
+    /// Batches in flight per slot, all to node `plainNode[slot]`, for slots without a
+    /// `SlotFlight` (the common case: no array of batches, no dictionary per slot).
+    var plainCount = [Int32](repeating: 0, count: HashSlot.count)
+    var plainNode = [Int32](repeating: -1, count: HashSlot.count)
+    /// Slots whose order needs watching (held, waiting, or in flight to two nodes).
     var flights: [Int: SlotFlight] = [:]
     /// Slots with batches held because no master is known for them.
     var unroutedSlots: Set<Int> = []
@@ -94,7 +104,7 @@ public actor ClusterClient: ValkeyClient {
     public var masters: [ValkeyAddress] { topology.masters }
 
     /// The master that serves `key`'s slot now, as far as this client knows.
-    public func owner(ofKey key: [UInt8]) -> ValkeyAddress? { topology.owner(ofSlot: HashSlot.slot(forKey: key)) }
+    public func owner(ofKey key: [UInt8]) -> ValkeyAddress? { owner(ofSlot: HashSlot.slot(forKey: key)).map { nodeAddresses[$0] } }
 
     /// The subscriber link of a master, if one was made.
     public func subscriber(of master: ValkeyAddress) -> ShardSubscriber? { subscribers[master] }
@@ -111,33 +121,112 @@ public actor ClusterClient: ValkeyClient {
         let slot = HashSlot.slot(forKey: key)
         nextBatchID &+= 1
         let entry = ClusterBatch(id: nextBatchID, slot: slot, bytes: batch, commandCount: commands, completion: completion)
-        if let target = topology.owner(ofSlot: slot), flights[slot]?.held.isEmpty ?? true,
-           flights[slot]?.mayOvertakeNothing(to: target) ?? true {
+        if let target = owner(ofSlot: slot), maySend(slot, to: target) {
             guard send(entry, indices: nil, to: target, asking: false) else {
                 counters.refused.add(1, ordering: .relaxed)
                 return false
             }
             batches[entry.id] = entry
-            flights[slot, default: SlotFlight()].add(target)
+            noteSent(slot, to: target)
             return true
         }
         batches[entry.id] = entry
-        flights[slot, default: SlotFlight()].held.append(entry.id)
-        if topology.owner(ofSlot: slot) == nil {
+        watch(slot)
+        flights[slot]?.held.append(entry.id)
+        if owner(ofSlot: slot) == nil {
             unroutedSlots.insert(slot)
             requestRefresh()
         }
         return true
     }
 
-    /// The command link of `address`, made and started on first use.
-    func link(for address: ValkeyAddress) -> ShardLink {
-        if let link = links[address] { return link }
+    // MARK: Nodes and slots
+
+    /// The node index of the master serving `slot`, nil when none is known.
+    @inline(__always)
+    func owner(ofSlot slot: Int) -> Int? {
+        let node = slotOwners[slot]
+        return node >= 0 ? Int(node) : nil
+    }
+
+    /// The index of the node at `address`, its command link made and started on first use.
+    func node(for address: ValkeyAddress) -> Int {
+        if let index = nodeIndex[address] { return index }
         let link = ShardLink(name: address.description, host: address.host, port: address.port, loop: loop,
                              configuration: configuration.link)
-        links[address] = link
+        nodeAddresses.append(address)
+        nodeLinks.append(link)
+        nodeIndex[address] = nodeLinks.count - 1
         startChild(ChildSpec(id: "\(address)-link", shutdown: .timeout(.seconds(2))) { _ in try await link.run() })
-        return link
+        return nodeLinks.count - 1
+    }
+
+    /// Records that `slot` lives on `address` now (after a `-MOVED`).
+    func assign(slot: Int, to address: ValkeyAddress) {
+        guard slot >= 0, slot < HashSlot.count else { return }
+        topology.assign(slot: slot, to: address)
+        slotOwners[slot] = Int32(node(for: address))
+    }
+
+    /// Takes a new topology and rebuilds the slot table from it.
+    func adopt(_ fresh: ClusterTopology) {
+        topology = fresh
+        let masterNodes = fresh.masters.map { Int32(node(for: $0)) }
+        for slot in 0..<HashSlot.count {
+            slotOwners[slot] = fresh.masterIndex(ofSlot: slot).map { masterNodes[$0] } ?? -1
+        }
+    }
+
+    // MARK: Order per slot
+
+    /// Whether a new batch of `slot` may go to node `target` now without overtaking one.
+    @inline(__always)
+    func maySend(_ slot: Int, to target: Int) -> Bool {
+        if !flights.isEmpty, let flight = flights[slot] { return flight.held.isEmpty && flight.mayOvertakeNothing(to: target) }
+        return plainCount[slot] == 0 || plainNode[slot] == Int32(target)
+    }
+
+    /// Counts a batch of `slot` sent to node `target`.
+    @inline(__always)
+    func noteSent(_ slot: Int, to target: Int) {
+        if !flights.isEmpty, flights[slot] != nil {
+            flights[slot]?.add(target)
+        } else if plainCount[slot] == 0 || plainNode[slot] == Int32(target) {
+            plainCount[slot] += 1
+            plainNode[slot] = Int32(target)
+        } else {
+            watch(slot)
+            flights[slot]?.add(target)
+        }
+    }
+
+    /// Uncounts a batch of `slot` that was in flight to node `target`.
+    @inline(__always)
+    func noteDone(_ slot: Int, at target: Int) {
+        if !flights.isEmpty, flights[slot] != nil {
+            flights[slot]?.remove(target)
+        } else if plainCount[slot] > 0 {
+            plainCount[slot] -= 1
+        }
+    }
+
+    /// Gives the slot a `SlotFlight` (made from its plain count) if it had none.
+    func watch(_ slot: Int) {
+        guard flights[slot] == nil else { return }
+        var flight = SlotFlight()
+        if plainCount[slot] > 0 { flight.sent[Int(plainNode[slot])] = Int(plainCount[slot]) }
+        plainCount[slot] = 0
+        flights[slot] = flight
+    }
+
+    /// Back to a plain count once nothing of the slot is held, waiting or on two nodes.
+    func settle(_ slot: Int) {
+        guard let flight = flights[slot], flight.held.isEmpty, flight.waiting == 0, flight.sent.count <= 1 else { return }
+        if let (node, count) = flight.sent.first {
+            plainNode[slot] = Int32(node)
+            plainCount[slot] = Int32(count)
+        }
+        flights[slot] = nil
     }
 
     /// The subscriber of `address`, made and started on first use.
@@ -177,7 +266,7 @@ public actor ClusterClient: ValkeyClient {
 
     /// Starts again any link or subscriber its supervisor no longer has (it restarted).
     func ensureChildren() {
-        for (address, link) in links {
+        for (address, link) in zip(nodeAddresses, nodeLinks) {
             startChild(ChildSpec(id: "\(address)-link", shutdown: .timeout(.seconds(2))) { _ in try await link.run() })
         }
         for (address, subscriber) in subscribers {

@@ -54,10 +54,15 @@ public struct ClusterTopology: Sendable, Equatable {
 
     /// The master serving `slot`; nil when no master is known for it (or `slot` is out of range).
     public func owner(ofSlot slot: Int) -> ValkeyAddress? {
+        masterIndex(ofSlot: slot).map { masters[$0] }
+    }
+
+    /// The index in `masters` of the master serving `slot`; nil when none is known.
+    public func masterIndex(ofSlot slot: Int) -> Int? {
         guard slot >= 0, slot < owners.count else { return nil }
         let master = owners[slot]
         guard master != Self.unassigned, Int(master) < masters.count else { return nil }
-        return masters[Int(master)]
+        return Int(master)
     }
 
     /// Number of slots with a known master (16384 when the cluster is fully covered).
