@@ -13,6 +13,7 @@ var products: [Product] = [
     .executable(name: "chat-load", targets: ["ChatLoad"]),
     .executable(name: "actors-bench", targets: ["ActorsBench"]),
     .executable(name: "gateway-bench", targets: ["GatewayBench"]),
+    .executable(name: "shards-bench", targets: ["ShardsBench"]),
     .library(name: "Actors", targets: ["Actors"]),
     .library(name: "Gateway", targets: ["Gateway"]),
     .library(name: "Rooms", targets: ["Rooms"]),
@@ -40,6 +41,7 @@ var targets: [Target] = [
     .executableTarget(name: "ChatLoad", dependencies: ["Gateway", "Rooms", "CLinux"], path: "Sources/Node/chat-load"),
     .executableTarget(name: "ActorsBench", dependencies: ["Actors"], path: "Sources/Benchmarks/ActorsBench"),
     .executableTarget(name: "GatewayBench", dependencies: ["Gateway", "Actors"], path: "Sources/Benchmarks/GatewayBench"),
+    .executableTarget(name: "ShardsBench", dependencies: ["Shards", "Gateway", "Actors", "TestSupport"], path: "Sources/Benchmarks/ShardsBench"),
 
     // MARK: Tests
     .target(name: "TestSupport", dependencies: ["Actors", "CLinux"], path: "Sources/TestSupport"),
