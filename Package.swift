@@ -14,6 +14,7 @@ var products: [Product] = [
     .executable(name: "actors-bench", targets: ["ActorsBench"]),
     .executable(name: "gateway-bench", targets: ["GatewayBench"]),
     .executable(name: "store-bench", targets: ["StoreBench"]),
+    .executable(name: "shards-bench", targets: ["ShardsBench"]),
     .library(name: "Actors", targets: ["Actors"]),
     .library(name: "Gateway", targets: ["Gateway"]),
     .library(name: "Rooms", targets: ["Rooms"]),
@@ -42,6 +43,7 @@ var targets: [Target] = [
     .executableTarget(name: "ActorsBench", dependencies: ["Actors"], path: "Sources/Benchmarks/ActorsBench"),
     .executableTarget(name: "GatewayBench", dependencies: ["Gateway", "Actors"], path: "Sources/Benchmarks/GatewayBench"),
     .executableTarget(name: "StoreBench", dependencies: ["Rooms", "Shards", "Gateway", "Actors"], path: "Sources/Benchmarks/StoreBench"),
+    .executableTarget(name: "ShardsBench", dependencies: ["Shards", "Gateway", "Actors", "TestSupport"], path: "Sources/Benchmarks/ShardsBench"),
 
     // MARK: Tests
     .target(name: "TestSupport", dependencies: ["Actors", "CLinux"], path: "Sources/TestSupport"),

@@ -23,6 +23,8 @@ public enum ShardsError: Error, Sendable, Hashable {
     case compressionFailed(String)
     /// A shard map was asked for with an unusable shard count (below 1 or above `ShardRouter.maximumShardCount`).
     case invalidShardCount(Int)
+    /// A Valkey Cluster reply that does not describe a topology (`CLUSTER SLOTS`).
+    case malformedClusterReply(String)
 }
 
 // MARK: - CustomStringConvertible
@@ -38,6 +40,7 @@ extension ShardsError: CustomStringConvertible {
         case .payloadTooLarge(let size, let limit): return "payload of \(size) bytes over the limit of \(limit)"
         case .compressionFailed(let reason): return "zstd compression failed: \(reason)"
         case .invalidShardCount(let count): return "invalid shard count \(count)"
+        case .malformedClusterReply(let reason): return "malformed cluster reply: \(reason)"
         }
     }
 }

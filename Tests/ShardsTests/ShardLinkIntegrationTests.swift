@@ -8,18 +8,6 @@ import TestSupport
 
 /// A shard link against a real valkey-server, supervised as in the node.
 @Suite struct ShardLinkIntegrationTests {
-    private func supervised(_ link: ShardLink, backoff: Backoff = .exponential(initial: .milliseconds(20), max: .milliseconds(200)))
-        -> (Supervisor, Task<Void, any Error>)
-    {
-        let supervisor = Supervisor(
-            path: ActorPath(components: ["node", "shards"]),
-            intensity: RestartIntensity(maxRestarts: 1000, within: .seconds(1)),
-            backoff: backoff,
-            registry: ActorRegistry(),
-            children: [ChildSpec(id: link.name, shutdown: .timeout(.seconds(2))) { _ in try await link.run() }])
-        return (supervisor, Task { try await supervisor.run() })
-    }
-
     /// Runs `body` with a supervised link connected to a fresh valkey-server, then stops it.
     private func withSupervisedLink(
         _ body: (ValkeyServer, ShardLink, Supervisor) async throws -> Void
@@ -28,7 +16,7 @@ import TestSupport
         let loop = try EventLoop.start(name: "link-test")
         defer { loop.shutdown() }
         let link = ShardLink(name: "shard-1", host: "127.0.0.1", port: server.port, loop: loop)
-        let (supervisor, running) = supervised(link)
+        let (supervisor, running) = superviseLinks([link.childSpec])
         try await eventually("connected") { await link.isConnected }
         try await body(server, link, supervisor)
         await supervisor.stop()

@@ -17,7 +17,6 @@ extension ShardLink {
         counters.replies.add(1, ordering: .relaxed)
         if value.errorMessage != nil { counters.errorReplies.add(1, ordering: .relaxed) }
         guard outbox.isAwaitingReplies else {
-            connection?.close()
             return lost(.protocolError("reply with no command in flight"))
         }
         if let batch = outbox.receive(value) {
@@ -30,15 +29,12 @@ extension ShardLink {
         counters.disconnects.add(1, ordering: .relaxed)
         Log.warn("shard.lost", ["shard": name, "address": "\(host):\(port)", "error": error.description])
         endConnection()
-        runContinuation?.resume(throwing: error)
-        runContinuation = nil
+        life.lost(error)
     }
 
     func stopRun() {
-        connection?.close()
         endConnection()
-        runContinuation?.resume()
-        runContinuation = nil
+        life.stop()
     }
 
     private func endConnection() {
@@ -46,13 +42,10 @@ extension ShardLink {
         pendingSinceFlush = 0
         outbox.requeueInFlight()
         counters.waiting.store(outbox.commandCount, ordering: .relaxed)
-        if let pingTimer { loop.cancelTimer(pingTimer) }
-        pingTimer = nil
     }
 
     private func schedulePing() {
-        if let pingTimer { loop.cancelTimer(pingTimer) }
-        pingTimer = loop.scheduleRepeating(every: configuration.pingInterval) { [weak self] in
+        life.schedulePing(every: configuration.pingInterval) { [weak self] in
             guard let self else { return }
             self.assumeIsolated { link in
                 guard link.isConnected, !link.outbox.isAwaitingReplies else { return }

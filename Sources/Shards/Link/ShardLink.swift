@@ -39,11 +39,11 @@ public actor ShardLink: Inspectable {
     public nonisolated let port: Int
     let configuration: ShardLinkConfiguration
     var outbox: ShardOutbox
+    let life: ConnectionLifecycle
+    /// The lifecycle's connection, also kept here: the hot path (`submit`, `flush`) reads
+    /// the actor's own property, as it did before the lifecycle was shared.
     var connection: RESPConnection?
     var pendingSinceFlush = 0
-    var roundHookInstalled = false
-    var runContinuation: CheckedContinuation<Void, any Error>?
-    var pingTimer: UInt64?
     /// Counters for metrics and inspection, readable from any thread.
     public nonisolated let counters = ShardLinkCounters()
 
@@ -55,6 +55,7 @@ public actor ShardLink: Inspectable {
         self.loop = loop
         self.configuration = configuration
         self.outbox = ShardOutbox(maxCommands: configuration.outboxCommands, maxBytes: configuration.outboxBytes)
+        self.life = ConnectionLifecycle(loop: loop)
     }
 
     /// Whether the link is connected now.
@@ -104,19 +105,19 @@ public actor ShardLink: Inspectable {
     /// One connection's life: connects, sends what waits, serves until the connection
     /// breaks (throws) or the task is cancelled (returns).
     public func run() async throws {
-        installRoundHook()
-        let connection = RESPConnection(loop: loop, host: host, port: port)
-        self.connection = connection
-        Self.wire(connection, to: self)
-        let loop = self.loop
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                runContinuation = continuation
-                connection.open(timeout: configuration.connectTimeout)
+        life.installRoundHook { [weak self] in
+            self?.assumeIsolated { link in
+                if link.pendingSinceFlush > 0 { link.flush() }
             }
-        } onCancel: {
-            loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun() } }
         }
+        let loop = self.loop
+        try await life.run(
+            host: host, port: port, timeout: configuration.connectTimeout,
+            wire: { connection in
+                self.connection = connection
+                Self.wire(connection, to: self)
+            },
+            onCancel: { loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun() } } })
     }
 
     /// Routes the connection's callbacks (on the loop thread) into this actor.
@@ -129,17 +130,6 @@ public actor ShardLink: Inspectable {
     func flush() {
         pendingSinceFlush = 0
         connection?.flush()
-    }
-
-    private func installRoundHook() {
-        guard !roundHookInstalled else { return }
-        roundHookInstalled = true
-        loop.onEveryRound { [weak self] in
-            guard let self else { return }
-            self.assumeIsolated { link in
-                if link.pendingSinceFlush > 0 { link.flush() }
-            }
-        }
     }
 
     // MARK: Inspectable

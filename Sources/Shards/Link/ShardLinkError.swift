@@ -16,6 +16,10 @@ public enum ShardLinkError: Error, Sendable, Equatable, CustomStringConvertible 
     case replyError(String)
     /// A reply of a type the caller did not expect.
     case unexpectedReply(String)
+    /// Valkey Cluster kept redirecting the batch (MOVED/ASK/TRYAGAIN) past the bound.
+    case tooManyRedirects(String)
+    /// No cluster node is known to serve the key's slot.
+    case noRoute(slot: Int)
 
     public var description: String {
         switch self {
@@ -26,6 +30,8 @@ public enum ShardLinkError: Error, Sendable, Equatable, CustomStringConvertible 
         case .stopped: return "link stopped"
         case .replyError(let message): return "Valkey error: \(message)"
         case .unexpectedReply(let what): return "unexpected reply: \(what)"
+        case .tooManyRedirects(let last): return "too many cluster redirects, last: \(last)"
+        case .noRoute(let slot): return "no cluster node serves slot \(slot)"
         }
     }
 }
