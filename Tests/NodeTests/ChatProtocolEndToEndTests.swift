@@ -34,6 +34,18 @@ import TestSupport
         #expect(try shards[1].command("DBSIZE").contains(":0"))
     }
 
+    @Test func everyOperationOverAValkeyCluster() async throws {
+        let cluster = try await ValkeyClusterServers()
+        let (status, output) = try await Self.runChecks(environment: [
+            "STORE": "valkey", "VALKEY_MODE": "cluster", "VALKEY_HOSTS": cluster.hosts,
+        ])
+        #expect(status == 0, "python checks failed:\n\(output)")
+        for check in Self.checks { #expect(output.contains("ok \(check)\n"), "missing \(check):\n\(output)") }
+        // The room's history lives on the master of its slot, nowhere else.
+        let holders = try cluster.servers.filter { try $0.command("EXISTS", "room:{1}:msgs").contains(":1") }
+        #expect(holders.count == 1)
+    }
+
     @Test func aWipedShardIsReportedAsAGap() async throws {
         let shards = try (0..<3).map { _ in try ValkeyServer() }
         let node = try ChatNodeProcess(environment: [

@@ -82,7 +82,7 @@ import TestSupport
         let router = try ShardRouter(shardCount: 1)
         let outcomes = Outcomes()
         await onLoop(loop) {
-            let submitter = ShardMapSubmitter(router: router, links: [link])
+            let submitter = ValkeySubmitter.shardMap(router: router, links: [link])
             let store = ValkeyChatStore(configuration: .init(historyMax: 5), submit: submitter.submit, now: { 1 })
             let message = StoredMessage(id: 1, from: 1, ts: 1, text: "x")
             store.append(message, to: .room(1), completion: outcomes.record("first append"))  // 5 commands: queued

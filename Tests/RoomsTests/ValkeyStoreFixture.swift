@@ -6,7 +6,7 @@ import Shards
 import TestSupport
 
 /// Real valkey-servers, an event loop, one supervised `ShardLink` per server (as in the
-/// node), a `ShardMapSubmitter` and a `ValkeyChatStore` built on the loop.
+/// node), a `ValkeySubmitter` over the shard map and a `ValkeyChatStore` built on the loop.
 final class ValkeyStoreFixture: @unchecked Sendable {
     let servers: [ValkeyServer]
     let loop: EventLoop
@@ -34,7 +34,7 @@ final class ValkeyStoreFixture: @unchecked Sendable {
         let router = try ShardRouter(shardCount: shards)
         let configuration = ChatStoreConfiguration(historyMax: historyMax)
         let store = await onLoop(loop) {
-            let submitter = ShardMapSubmitter(router: router, links: links)
+            let submitter = ValkeySubmitter.shardMap(router: router, links: links)
             return UncheckedBox(ValkeyChatStore(configuration: configuration, submit: submitter.submit, now: Self.milliseconds))
         }.value
         return ValkeyStoreFixture(servers: servers, loop: loop, links: links, router: router, store: store,

@@ -33,7 +33,7 @@ let results = BenchResults()
 guard let router = try? ShardRouter(shardCount: 3) else { fatalError("shard router") }
 let finished = await withCheckedContinuation { (done: CheckedContinuation<Int, Never>) in
     loop.execute {
-        let submitter = ShardMapSubmitter(router: router, links: links)
+        let submitter = ValkeySubmitter.shardMap(router: router, links: links)
         let store = ValkeyChatStore(configuration: .init(historyMax: 1000), submit: submitter.submit, now: WallClock.nowMs)
         var generator = MessageIDGenerator(nodeID: 1)
         let total = rate * seconds

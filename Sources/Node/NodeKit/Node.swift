@@ -13,7 +13,7 @@ import Shards
 /// /node (oneForOne)
 /// ├── /node/load-monitor
 /// ├── /node/shards (oneForOne, backoff 100 ms → 5 s)
-/// │   └── /node/shards/shard-N (oneForOne) ── link
+/// │   └── /node/shards/shard-N (oneForOne) ── link, subscriber (cluster: per master)
 /// ├── /node/rooms (oneForOne, a child per active room)
 /// └── /node/gateway
 /// ```
@@ -30,8 +30,13 @@ public final class Node: Sendable {
     public let gateway: Gateway
     /// The chat service.
     public let chat: ChatService
-    /// The shard links (empty with the memory store).
+    /// The shard links of the shard map (empty with the memory store or a cluster).
     public let links: [ShardLink]
+    /// The pub/sub links of the shard map.
+    public let subscribers: [ShardSubscriber]
+    /// Valkey, through the shard map or a Valkey Cluster (nil with the memory store).
+    public let valkey: (any ValkeyClient)?
+    let shardsSupervisor: Supervisor
     /// The load monitor (levels, pin).
     public let loadMonitor: LoadMonitor
 
@@ -47,18 +52,23 @@ public final class Node: Sendable {
         let secret = configuration.jwtSecret.map { Array($0.utf8) } ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
         registry = ActorRegistry()
         let loop = self.loop
-        links = configuration.store == .valkey
+        let shardMap = configuration.store == .valkey && configuration.valkeyMode == .shards
+        links = shardMap
             ? configuration.valkeyHosts.enumerated().map { index, address in
                 ShardLink(name: "shard-\(index + 1)", host: address.host, port: address.port, loop: loop)
             }
             : []
+        subscribers = links.map { ShardSubscriber(name: $0.name, host: $0.host, port: $0.port, loop: loop) }
+        shardsSupervisor = Self.shardsSupervisor(registry: registry, links: links, subscribers: subscribers)
+        valkey = try Self.makeClient(configuration, links: links, subscribers: subscribers, loop: loop,
+                                     supervisor: shardsSupervisor)
         let health = NodeHealth()
         var chatConfiguration = ChatServiceConfiguration()
         chatConfiguration.nodeID = UInt16(configuration.nodeID ?? 0)
         chatConfiguration.maxTextBytes = configuration.maxTextBytes
         chatConfiguration.rateLimitPerMinute = configuration.rateLimit
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
-        let store = try Self.makeStore(configuration, storeConfiguration, links: links)
+        let store = Self.makeStore(storeConfiguration, client: valkey)
         chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
         let application = NodeHTTPApplication(configuration: configuration, secret: secret, links: links, health: health, chat: chat)
         var gatewayConfiguration = GatewayConfiguration()
@@ -76,7 +86,8 @@ public final class Node: Sendable {
             interval: .seconds(configuration.loadSampleSeconds),
             connections: { (gateway.counters.open.load(ordering: .relaxed), maxConnections) },
             apply: { level in loop.execute { chat.setLevel(level) } })
-        root = Self.tree(registry: registry, links: links, gateway: gateway, chat: chat, loop: loop, monitor: loadMonitor)
+        root = Self.tree(registry: registry, shards: shardsSupervisor, gateway: gateway, chat: chat, loop: loop,
+                         monitor: loadMonitor)
         let links = self.links
         loop.execute {
             loop.scheduleRepeating(every: .seconds(1)) {
@@ -85,21 +96,44 @@ public final class Node: Sendable {
         }
     }
 
-    private static func tree(registry: ActorRegistry, links: [ShardLink], gateway: Gateway, chat: ChatService,
-                             loop: EventLoop, monitor: LoadMonitor) -> Supervisor {
+    /// `/node/shards`: per shard of the map a supervisor with its link and subscriber; in
+    /// cluster mode the cluster client adds a link and a subscriber per master.
+    private static func shardsSupervisor(registry: ActorRegistry, links: [ShardLink],
+                                         subscribers: [ShardSubscriber]) -> Supervisor {
         let shardPath = ActorPath.node.appending("shards")
-        let shardSupervisors = links.map { link in
+        let shardSupervisors = zip(links, subscribers).map { link, subscriber in
             Supervisor(
                 path: shardPath.appending(link.name), strategy: .oneForOne,
                 intensity: RestartIntensity(maxRestarts: 20, within: .seconds(10)),
                 backoff: .exponential(initial: .milliseconds(100), max: .seconds(5)), registry: registry,
-                children: [ChildSpec(id: "link", shutdown: .timeout(.seconds(2))) { _ in try await link.run() }])
+                children: [
+                    ChildSpec(id: "link", shutdown: .timeout(.seconds(2))) { _ in try await link.run() },
+                    ChildSpec(id: "subscriber", shutdown: .timeout(.seconds(2))) { _ in try await subscriber.run() },
+                ])
         }
-        let shards = Supervisor(
+        return Supervisor(
             path: shardPath, strategy: .oneForOne,
             intensity: RestartIntensity(maxRestarts: 10, within: .seconds(60)),
             backoff: .exponential(initial: .milliseconds(100), max: .seconds(5)),
             registry: registry, children: shardSupervisors.map { .supervisor($0) })
+    }
+
+    /// The Valkey client the configuration asks for.
+    private static func makeClient(_ configuration: NodeConfiguration, links: [ShardLink], subscribers: [ShardSubscriber],
+                                   loop: EventLoop, supervisor: Supervisor) throws -> (any ValkeyClient)? {
+        guard configuration.store == .valkey else { return nil }
+        switch configuration.valkeyMode {
+        case .shards:
+            return ShardMapClient(router: try ShardRouter(shardCount: links.count), links: links,
+                                  subscribers: subscribers, loop: loop)
+        case .cluster:
+            let seeds = configuration.valkeyHosts.compactMap { ValkeyAddress("\($0.host):\($0.port)") }
+            return ClusterClient(seeds: seeds, loop: loop, supervisor: supervisor)
+        }
+    }
+
+    private static func tree(registry: ActorRegistry, shards: Supervisor, gateway: Gateway, chat: ChatService,
+                             loop: EventLoop, monitor: LoadMonitor) -> Supervisor {
         let rooms = Supervisor(
             path: ActorPath.node.appending("rooms"), strategy: .oneForOne,
             intensity: RestartIntensity(maxRestarts: 100, within: .seconds(10)), registry: registry)
@@ -114,17 +148,10 @@ public final class Node: Sendable {
             ])
     }
 
-    /// The store the configuration asks for: Valkey through the shard map, or memory.
-    private static func makeStore(_ configuration: NodeConfiguration, _ storeConfiguration: ChatStoreConfiguration,
-                                  links: [ShardLink]) throws -> ChatStore {
-        guard configuration.store == .valkey else {
-            return MemoryChatStore(configuration: storeConfiguration, now: WallClock.nowMs)
-        }
-        guard configuration.valkeyMode == .shards else {
-            throw NodeConfigurationError(problems: ["VALKEY_MODE=cluster is not available in this build yet"])
-        }
-        let router = try ShardRouter(shardCount: links.count)
-        let submitter = ShardMapSubmitter(router: router, links: links)
+    /// The store: Valkey through `client`, or memory when there is none.
+    private static func makeStore(_ storeConfiguration: ChatStoreConfiguration, client: (any ValkeyClient)?) -> ChatStore {
+        guard let client else { return MemoryChatStore(configuration: storeConfiguration, now: WallClock.nowMs) }
+        let submitter = ValkeySubmitter(client: client)
         return ValkeyChatStore(configuration: storeConfiguration, submit: submitter.submit, now: WallClock.nowMs)
     }
 
@@ -132,6 +159,14 @@ public final class Node: Sendable {
     /// up (1).
     public func run(handleSignals: Bool = true) async -> Int32 {
         let root = self.root
+        if let cluster = valkey as? ClusterClient {
+            let shards = shardsSupervisor
+            let loop = self.loop
+            Task {
+                while !(await shards.isRunning) { try? await Task.sleep(for: .milliseconds(10)) }
+                loop.execute { cluster.assumeIsolated { $0.start() } }
+            }
+        }
         let signals = handleSignals ? Self.installSignalHandlers { Task { await root.stop() } } : []
         defer { signals.forEach { $0.cancel() } }
         do {

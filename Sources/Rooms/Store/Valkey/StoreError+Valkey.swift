@@ -9,7 +9,7 @@ extension StoreError {
         switch error {
         case .replyError(let message): self = .reply(message)
         case .unexpectedReply(let what): self = .corrupt("unexpected reply: \(what)")
-        case .connectFailed, .connectionLost, .protocolError, .outboxFull, .stopped:
+        case .connectFailed, .connectionLost, .protocolError, .outboxFull, .stopped, .tooManyRedirects, .noRoute:
             self = .unavailable(error.description)
         }
     }

@@ -2,7 +2,7 @@ import Actors
 import Shards
 
 /// The Valkey store: conversations in the keyspace of DESIGN.md, reached through a submit
-/// function (the shard map's `ShardMapSubmitter`, or a Valkey Cluster client).
+/// function (`ValkeySubmitter` over the shard map or a Valkey Cluster client).
 ///
 /// ```
 /// room:{R}:msgs / dm:{A:B}:msgs    sorted set, every score 0, member = id8 + payload
