@@ -14,7 +14,8 @@ import Shards
 /// ├── /node/shards (oneForOne, backoff 100 ms → 5 s)
 /// │   └── /node/shards/shard-N (oneForOne) ── link
 /// ├── /node/rooms (oneForOne, a child per active room)
-/// └── /node/gateway
+/// ├── /node/gateway
+/// └── /node/control          admin control socket (its own loop thread)
 /// ```
 public final class Node: Sendable {
     /// The configuration it was built from.
@@ -32,6 +33,14 @@ public final class Node: Sendable {
     /// The shard links (empty with the memory store).
     public let links: [ShardLink]
 
+    // MARK: Operations (issue 7): control socket, metrics, health, drain, levels
+    /// What operators watch and steer: degradation level, sampler, drain flag.
+    public let operations: NodeOperations
+    /// The control socket server (`/node/control`), on its own loop.
+    public let control: ControlServer
+    /// The degradation level (the load monitor sets it, operators pin it).
+    public var degradation: DegradationControl { operations.degradation }
+
     /// Builds a node (nothing listens until `run`).
     public static func start(configuration: NodeConfiguration) throws -> Node {
         Log.currentLevel = configuration.logLevel
@@ -40,7 +49,22 @@ public final class Node: Sendable {
 
     private init(configuration: NodeConfiguration) throws {
         self.configuration = configuration
-        loop = try EventLoop.start(name: "gateway-loop-0")
+        // First, so that a second node on the same socket stops here with a clear message.
+        let listener = try ControlListener(path: configuration.controlSocket)
+        let controlLoop: EventLoop
+        do {
+            controlLoop = try EventLoop.start(name: "control-loop")
+        } catch {
+            listener.close()
+            throw error
+        }
+        do {
+            loop = try EventLoop.start(name: "gateway-loop-0")
+        } catch {
+            listener.close()
+            controlLoop.shutdown()
+            throw error
+        }
         let secret = configuration.jwtSecret.map { Array($0.utf8) } ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
         registry = ActorRegistry()
         let loop = self.loop
@@ -57,7 +81,11 @@ public final class Node: Sendable {
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
         let store = Self.makeStore(configuration, storeConfiguration, links: links)
         chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
-        let application = NodeHTTPApplication(configuration: configuration, secret: secret, links: links, health: health, chat: chat)
+        operations = NodeOperations(
+            registry: registry, chat: chat, links: links, degradation: DegradationControl(),
+            memoryLimitBytes: configuration.memoryLimitMB << 20)
+        let application = NodeHTTPApplication(
+            configuration: configuration, secret: secret, links: links, health: health, chat: chat, operations: operations)
         var gatewayConfiguration = GatewayConfiguration()
         gatewayConfiguration.host = configuration.host
         gatewayConfiguration.port = configuration.port
@@ -65,7 +93,13 @@ public final class Node: Sendable {
         gatewayConfiguration.maxMessageBytes = configuration.maxMessageBytes
         if !configuration.deflate { gatewayConfiguration.deflate = nil }
         gateway = Gateway(loop: loop, configuration: gatewayConfiguration, application: application)
-        root = Self.tree(registry: registry, links: links, gateway: gateway, chat: chat, loop: loop)
+        control = Self.controlServer(
+            listener: listener, loop: controlLoop, configuration: configuration, registry: registry, gateway: gateway,
+            chat: chat, operations: operations)
+        let control = self.control
+        root = Self.tree(registry: registry, links: links, gateway: gateway, chat: chat, loop: loop, extraChildren: [
+            ChildSpec(id: "control", shutdown: .timeout(.seconds(2))) { context in await control.run(context) },
+        ])
         let links = self.links
         loop.execute {
             loop.scheduleRepeating(every: .seconds(1)) {
@@ -75,7 +109,7 @@ public final class Node: Sendable {
     }
 
     private static func tree(registry: ActorRegistry, links: [ShardLink], gateway: Gateway, chat: ChatService,
-                             loop: EventLoop) -> Supervisor {
+                             loop: EventLoop, extraChildren: [ChildSpec]) -> Supervisor {
         let shardPath = ActorPath.node.appending("shards")
         let shardSupervisors = links.map { link in
             Supervisor(
@@ -99,7 +133,41 @@ public final class Node: Sendable {
                 .supervisor(shards),
                 .supervisor(rooms),
                 ChildSpec(id: "gateway", shutdown: .timeout(.seconds(10))) { _ in try await gateway.run() },
-            ])
+            ] + extraChildren)
+    }
+
+    // MARK: Operations wiring (issue 7)
+
+    /// The control server on a loop of its own, with the 1 s sampler on that loop.
+    private static func controlServer(listener: ControlListener, loop controlLoop: EventLoop, configuration: NodeConfiguration,
+                                      registry: ActorRegistry, gateway: Gateway, chat: ChatService,
+                                      operations: NodeOperations) -> ControlServer {
+        operations.attach(gateway.counters)
+        var settings = ControlServerConfiguration()
+        settings.token = configuration.controlToken
+        settings.maxTextBytes = configuration.maxTextBytes
+        let commands = ControlCommands(registry: registry, gateway: gateway, chat: chat, operations: operations)
+        let sampler = operations.sampler
+        controlLoop.execute {
+            sampler.tick()
+            controlLoop.scheduleRepeating(every: .seconds(1)) { sampler.tick() }
+        }
+        return ControlServer(loop: controlLoop, listener: listener, configuration: settings, commands: commands)
+    }
+
+    /// Drains: WebSocket upgrades are refused (503), open WebSockets are closed with 1001,
+    /// `/health` answers 503; HTTP keeps being served and the node keeps running.
+    /// Returns the number of WebSockets closed.
+    @discardableResult
+    public func drain() async -> Int {
+        operations.startDraining()
+        return await gateway.closeWebSockets(code: .goingAway, reason: "draining")
+    }
+
+    /// Closes the control socket (removing its file) and stops its loop.
+    private func closeOperations() {
+        control.listener.close()
+        control.loop.shutdown()
     }
 
     /// The store the configuration asks for.
@@ -117,9 +185,11 @@ public final class Node: Sendable {
         do {
             try await root.run()
             Log.info("node.stopped", [:])
+            closeOperations()
             loop.shutdown()
             return 0
         } catch {
+            closeOperations()
             Log.error("node.gave_up", ["error": String(describing: error)])
             FileHandle.standardError.write(Data("chat-node: stopping: \(error)\n".utf8))
             return 1
