@@ -22,7 +22,6 @@ extension ChatService {
             let message = ChatMessage(chat: .room(room), id: id, from: Self.adminUserID, ts: time, text: text)
             let delivery = active.assumeIsolated { $0.post(message, except: nil, nowMs: time, priority: .critical) }
             deliver(delivery)
-            Log.info("admin.broadcast", ["room": String(room), "recipients": String(delivery.count)])
             return delivery.count
         }
         let message = ChatMessage(chat: .dm(peer: Self.adminUserID), id: id, from: Self.adminUserID, ts: time, text: text)
@@ -30,7 +29,6 @@ extension ChatService {
         let recipients = Array(sessions.keys)
         counters.delivered.add(recipients.count, ordering: .relaxed)
         gateway.assumeIsolated { $0.broadcast(frame, to: recipients) }
-        Log.info("admin.broadcast", ["room": "all", "recipients": String(recipients.count)])
         return recipients.count
     }
 }
