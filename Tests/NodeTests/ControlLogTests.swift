@@ -11,7 +11,7 @@ import TestSupport
         let lines = CapturedLines()
         Log.capture { lines.append($0) }
         defer { Log.capture(nil) }
-        let node = try await ControlTestNode(environment: ["LOG_LEVEL": "debug"])
+        let node = try await ControlTestNode(environment: ["LOG_LEVEL": "debug", "CONTROL_TOKEN": "TOP-SECRET-TOKEN"])
         defer { Log.currentLevel = .error }
         let peer = try PythonPeer(script: "control_peer.py", arguments: [String(node.port), node.secret, "9"])
         #expect(try await peer.next()["event"] as? String == "joined")
@@ -23,8 +23,11 @@ import TestSupport
             ["cmd": "kill", "path": "/node/rooms/9"], ["cmd": "level", "pin": "high"], ["cmd": "level", "unpin": true],
             ["cmd": "tree"], ["cmd": "stats"], ["cmd": "drain"],
         ] {
+            var request = request
+            request["token"] = "TOP-SECRET-TOKEN"
             #expect(try await client.request(request)["ok"] as? Bool == true)
         }
+        #expect(try await client.request(["cmd": "tree", "token": "TOP-SECRET-WRONG"])["error"] as? String == "unauthorized")
         _ = try await client.roundTrip(#"{"cmd":"broadcast","text":"TOP-SECRET-GARBAGE""#)
         await node.stop()
         let captured = lines.all
