@@ -1,4 +1,3 @@
-import Actors
 import Foundation
 import Testing
 import TestSupport
@@ -8,16 +7,16 @@ import TestSupport
 /// operators and clients do everything the control socket offers.
 @Suite struct ControlLogTests {
     @Test func logLinesAreJSONWithoutMessageContents() async throws {
-        let lines = CapturedLines()
-        Log.capture { lines.append($0) }
-        defer { Log.capture(nil) }
-        let node = try await ControlTestNode(environment: ["LOG_LEVEL": "debug", "CONTROL_TOKEN": "TOP-SECRET-TOKEN"])
-        defer { Log.currentLevel = .error }
+        // A separate process: the log level is process-wide, and other suites start nodes.
+        let node = try ChatNodeProcess(environment: ["STORE": "memory", "LOG_LEVEL": "debug", "CONTROL_TOKEN": "TOP-SECRET-TOKEN"])
+        defer { node.stop() }
+        let port = node.port
+        try await eventually("node healthy") { await HTTPTestClient.get(port: port, path: "/health")?.status == 200 }
         let peer = try PythonPeer(script: "control_peer.py", arguments: [String(node.port), node.secret, "9"])
         #expect(try await peer.next()["event"] as? String == "joined")
         peer.send("send TOP-SECRET-ROOM-TEXT")
         _ = try await peer.next()
-        let client = try node.client()
+        let client = try RawControlClient(path: "/tmp/chat-node-test-\(node.port).sock")
         for request: [String: Any] in [
             ["cmd": "broadcast", "room": 9, "text": "TOP-SECRET-ADMIN-TEXT"], ["cmd": "broadcast", "text": "TOP-SECRET-ALL"],
             ["cmd": "kill", "path": "/node/rooms/9"], ["cmd": "level", "pin": "high"], ["cmd": "level", "unpin": true],
@@ -29,27 +28,16 @@ import TestSupport
         }
         #expect(try await client.request(["cmd": "tree", "token": "TOP-SECRET-WRONG"])["error"] as? String == "unauthorized")
         _ = try await client.roundTrip(#"{"cmd":"broadcast","text":"TOP-SECRET-GARBAGE""#)
-        await node.stop()
-        let captured = lines.all
-        #expect(captured.contains { $0.contains("\"event\":\"control.kill\"") })
-        #expect(captured.contains { $0.contains("\"event\":\"room.rebuilt\"") })
-        for line in captured {
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        node.stop()
+        let lines = node.logText.split(separator: "\n").map(String.init)
+        for event in ["control.kill", "control.broadcast", "control.level_pinned", "room.rebuilt", "node.draining", "control.unauthorized"] {
+            #expect(lines.contains { $0.contains("\"event\":\"\(event)\"") }, "no \(event) line in:\n\(node.logText)")
+        }
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object?["event"] is String, "not a JSON log line: \(line)")
             #expect(object?["ts"] is Int)
-            #expect(!line.contains("TOP-SECRET"), "message contents in a log line: \(line)")
+            #expect(!line.contains("TOP-SECRET"), "message contents or a token in a log line: \(line)")
         }
     }
-}
-
-/// Lines written by `Log` (from any thread).
-private final class CapturedLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) {
-        lock.lock()
-        lines += line.split(separator: "\n").map(String.init)
-        lock.unlock()
-    }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }

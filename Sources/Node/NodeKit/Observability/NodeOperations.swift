@@ -90,7 +90,7 @@ public final class NodeOperations: Sendable {
         return snapshot
     }
 
-    /// The parts that need no loop: registry, levels, process figures.
+    /// The parts that need no loop: registry, levels, process figures (from the sampler).
     private func fill(_ snapshot: inout NodeSnapshot) {
         snapshot.levels = degradation.levels
         snapshot.levelChanges = degradation.changes
@@ -102,9 +102,7 @@ public final class NodeOperations: Sendable {
             .filter { $0.status == .running }
             .sorted { $0.mailbox != $1.mailbox ? $0.mailbox > $1.mailbox : $0.processed > $1.processed }
             .prefix(10))
-        snapshot.residentBytes = sampler.residentBytes
-        snapshot.cpuSeconds = ProcessStats.cpuSeconds()
-        snapshot.openDescriptors = ProcessStats.openDescriptors()
+        (snapshot.residentBytes, snapshot.cpuSeconds, snapshot.openDescriptors) = sampler.process
         snapshot.rates = sampler.rates
         let elapsed = ContinuousClock.now - startedAt
         snapshot.uptimeSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -55,13 +55,14 @@ public struct NodeRates: Sendable, Equatable {
 }
 
 /// Samples the node's counters once a second (driven by a timer on the control loop) and
-/// keeps the last rates, memory and CPU, so `stats` and `/health` answer from memory
-/// without reading `/proc` on the hot path.
+/// keeps the last rates, memory, CPU and descriptors, so `stats`, `/metrics` and `/health`
+/// answer from memory without reading `/proc` on the hot path.
 public final class NodeSampler: Sendable {
     private struct State {
         var last: NodeSample?
         var rates = NodeRates()
         var residentBytes: Int?
+        var openDescriptors: Int?
     }
 
     private let state = Mutex(State())
@@ -76,18 +77,21 @@ public final class NodeSampler: Sendable {
     public func tick() {
         let sample = read()
         let resident = ProcessStats.residentBytes()
+        let descriptors = ProcessStats.openDescriptors()
         state.withLock { state in
             if let last = state.last { state.rates = NodeRates.between(last, sample) }
             state.last = sample
             state.residentBytes = resident
+            state.openDescriptors = descriptors
         }
+    }
+
+    /// The process figures of the last reading (memory, CPU seconds, descriptors), so that
+    /// `/metrics` and `/health`, answered on the hot loop, never read `/proc` themselves.
+    public var process: (residentBytes: Int?, cpuSeconds: Double?, openDescriptors: Int?) {
+        state.withLock { ($0.residentBytes, $0.last?.cpuSeconds, $0.openDescriptors) }
     }
 
     /// The rates over the last second.
     public var rates: NodeRates { state.withLock { $0.rates } }
-
-    /// Resident memory at the last reading (read now when there was none).
-    public var residentBytes: Int? {
-        state.withLock { $0.residentBytes } ?? ProcessStats.residentBytes()
-    }
 }
