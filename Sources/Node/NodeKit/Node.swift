@@ -73,7 +73,6 @@ public final class Node: Sendable {
                 ShardLink(name: "shard-\(index + 1)", host: address.host, port: address.port, loop: loop)
             }
             : []
-        let health = NodeHealth()
         var chatConfiguration = ChatServiceConfiguration()
         chatConfiguration.nodeID = UInt16(configuration.nodeID ?? 0)
         chatConfiguration.maxTextBytes = configuration.maxTextBytes
@@ -85,7 +84,7 @@ public final class Node: Sendable {
             registry: registry, chat: chat, links: links, degradation: DegradationControl(),
             memoryLimitBytes: configuration.memoryLimitMB << 20)
         let application = NodeHTTPApplication(
-            configuration: configuration, secret: secret, links: links, health: health, chat: chat, operations: operations)
+            configuration: configuration, secret: secret, links: links, chat: chat, operations: operations)
         var gatewayConfiguration = GatewayConfiguration()
         gatewayConfiguration.host = configuration.host
         gatewayConfiguration.port = configuration.port
@@ -100,12 +99,6 @@ public final class Node: Sendable {
         root = Self.tree(registry: registry, links: links, gateway: gateway, chat: chat, loop: loop, extraChildren: [
             ChildSpec(id: "control", shutdown: .timeout(.seconds(2))) { context in await control.run(context) },
         ])
-        let links = self.links
-        loop.execute {
-            loop.scheduleRepeating(every: .seconds(1)) {
-                health.shardsUp = links.filter { link in link.assumeIsolated { $0.isConnected } }.count
-            }
-        }
     }
 
     private static func tree(registry: ActorRegistry, links: [ShardLink], gateway: Gateway, chat: ChatService,

@@ -15,18 +15,16 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
     let signer: JWTSigner
     let staticFiles: StaticFiles
     let links: [ShardLink]
-    let health: NodeHealth
     let chat: ChatService
     let operations: NodeOperations
 
-    init(configuration: NodeConfiguration, secret: [UInt8], links: [ShardLink], health: NodeHealth, chat: ChatService,
+    init(configuration: NodeConfiguration, secret: [UInt8], links: [ShardLink], chat: ChatService,
          operations: NodeOperations) {
         self.configuration = configuration
         self.verifier = JWTVerifier(secret: secret)
         self.signer = JWTSigner(secret: secret)
         self.staticFiles = StaticFiles(root: configuration.webRoot)
         self.links = links
-        self.health = health
         self.chat = chat
         self.operations = operations
     }
@@ -97,9 +95,4 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
 final class Session: @unchecked Sendable {
     let claims: JWTClaims
     init(claims: JWTClaims) { self.claims = claims }
-}
-
-/// Shard health, refreshed on the loop by the node and read by `/health`.
-final class NodeHealth: @unchecked Sendable {
-    var shardsUp = 0
 }
