@@ -89,4 +89,38 @@ import TestSupport
         #expect(try RawControlClient.object(draining.body)["status"] as? String == "draining")
         await node.stop()
     }
+
+    @Test func valkeyShardHealthInStatsMetricsAndHealth() async throws {
+        let valkey = try ValkeyServer()
+        let node = try await ControlTestNode(environment: ["STORE": "valkey", "VALKEY_HOSTS": valkey.address])
+        try await eventually("shard connected") {
+            let shards = try await node.client().request(["cmd": "stats"])["shards"] as? [[String: Any]]
+            return shards?.first?["connected"] as? Bool == true
+        }
+        let stats = try await node.client().request(["cmd": "stats"])
+        let shard = try #require((stats["shards"] as? [[String: Any]])?.first)
+        #expect(shard["name"] as? String == "shard-1")
+        #expect(shard["address"] as? String == valkey.address)
+        #expect(shard["outbox"] as? Int == 0)
+        var metrics = try await Self.scrape(node.port)
+        #expect(metrics.samples["chat_valkey_up{shard=shard-1}"] == 1)
+        #expect(metrics.samples["chat_valkey_outbox_depth{shard=shard-1}"] == 0)
+        #expect(metrics.samples["chat_valkey_commands_total{shard=shard-1}"] != nil)
+        #expect(metrics.samples["chat_valkey_errors_total{shard=shard-1}"] == 0)
+        #expect(metrics.samples["chat_valkey_refused_total{shard=shard-1}"] == 0)
+        var health = try RawControlClient.object(try #require(await HTTPTestClient.get(port: node.port, path: "/health")).body)
+        #expect(health["shards_up"] as? Int == 1 && health["shards_down"] as? Int == 0)
+
+        valkey.kill()
+        try await eventually("health 503") { await HTTPTestClient.get(port: node.port, path: "/health")?.status == 503 }
+        health = try RawControlClient.object(try #require(await HTTPTestClient.get(port: node.port, path: "/health")).body)
+        #expect(health["status"] as? String == "no_storage")
+        #expect(health["shards_up"] as? Int == 0 && health["shards_down"] as? Int == 1)
+        metrics = try await Self.scrape(node.port)
+        #expect(metrics.samples["chat_valkey_up{shard=shard-1}"] == 0)
+        #expect((metrics.samples["chat_valkey_disconnects_total{shard=shard-1}"] ?? 0) >= 1)
+        #expect((metrics.samples["chat_supervisor_restarts_total{supervisor=/node/shards/shard-1}"] ?? 0) >= 1,
+                "the link's supervisor restarts it while Valkey is away")
+        await node.stop()
+    }
 }
