@@ -54,6 +54,7 @@ import TestSupport
         #expect(try await peer.next()["event"] as? String == "joined")
         peer.send("send hello")
         _ = try await peer.next()
+        try await node.waitForRoom(42)
         let (status, output, errors) = try await Self.run(["--socket", node.socketPath, "inspect", "/node/rooms/42"])
         #expect(status == 0, "\(errors)")
         for expected in ["path", "/node/rooms/42", "status", "running", "restarts", "subscribers=2", "room:", "messages/min", "hot"] {

@@ -31,6 +31,7 @@ import TestSupport
         let peer = try PythonPeer(script: "control_peer.py", arguments: [String(node.port), node.secret, "42"])
         #expect(try await peer.next()["event"] as? String == "joined")
         let client = try node.client()
+        try await node.waitForRoom(42)
 
         var inspect = try await client.request(["cmd": "inspect", "path": "/node/rooms/42"])
         #expect(inspect["ok"] as? Bool == true)

@@ -1,4 +1,5 @@
 @preconcurrency import Glibc
+import Actors
 import Foundation
 import Testing
 import TestSupport
@@ -10,24 +11,49 @@ final class ControlTestNode: @unchecked Sendable {
     let port: Int
     let socketPath: String
     let folder: String
-    let secret = "test-secret-0123456789abcdef"
+    let secret = ControlTestNode.secret
     private let running: Task<Int32, Never>
+    static let secret = "test-secret-0123456789abcdef"
 
-    /// Starts a node with the memory store; `environment` adds or overrides settings.
-    init(environment: [String: String] = [:]) async throws {
-        port = try FreePort.next()
-        var settings = ["PORT": String(port), "HOST": "127.0.0.1", "JWT_SECRET": secret, "STORE": "memory",
-                        "CONTROL_SOCKET": "/tmp/ctl-\(UInt32.random(in: 0...UInt32.max))/control.sock", "RATE_LIMIT": "100000"]
-        settings.merge(environment) { $1 }
-        socketPath = settings["CONTROL_SOCKET"] ?? ""
-        folder = String(socketPath[..<(socketPath.lastIndex(of: "/") ?? socketPath.endIndex)])
-        let configuration = try NodeConfiguration.load(environment: settings, arguments: [])
-        node = try Node.start(configuration: configuration)
-        let node = self.node
-        running = Task { await node.run(handleSignals: false) }
-        let port = self.port
-        try await eventually("node listening") { await HTTPTestClient.get(port: port, path: "/health")?.status == 200 }
-        try await eventually("control listening") { node.registry.status(of: .node.appending("control")) == .running }
+    private init(node: Node, port: Int, socketPath: String, running: Task<Int32, Never>) {
+        self.node = node
+        self.port = port
+        self.socketPath = socketPath
+        self.folder = String(socketPath[..<(socketPath.lastIndex(of: "/") ?? socketPath.endIndex)])
+        self.running = running
+    }
+
+    /// Starts a node with the memory store; `environment` adds or overrides settings. A
+    /// port taken meanwhile by another process (the gateway cannot listen, the tree gives
+    /// up) is retried on another port.
+    convenience init(environment: [String: String] = [:]) async throws {
+        var started: (node: Node, port: Int, path: String, running: Task<Int32, Never>)?
+        var failure: any Error = TestSupportError.timeout("node listening")
+        for _ in 0..<3 where started == nil {
+            let port = try FreePort.next()
+            var settings = ["PORT": String(port), "HOST": "127.0.0.1", "JWT_SECRET": Self.secret, "STORE": "memory",
+                            "CONTROL_SOCKET": "/tmp/ctl-\(UInt32.random(in: 0...UInt32.max))/control.sock", "RATE_LIMIT": "100000"]
+            settings.merge(environment) { $1 }
+            let configuration = try NodeConfiguration.load(environment: settings, arguments: [])
+            let node = try Node.start(configuration: configuration)
+            let running = Task { await node.run(handleSignals: false) }
+            let gateway = ActorPath.node.appending("gateway")
+            do {
+                try await eventually("node listening", timeout: .seconds(20)) {
+                    // A gateway that keeps failing to listen shows restarts: give up on this port.
+                    if (node.registry.restarts(of: gateway) ?? 0) > 0 { throw TestSupportError.exited("port \(port): the gateway failed to listen") }
+                    return await HTTPTestClient.get(port: port, path: "/health")?.status == 200
+                }
+                try await eventually("control listening") { node.registry.status(of: .node.appending("control")) == .running }
+                started = (node, port, configuration.controlSocket, running)
+            } catch {
+                failure = error
+                await node.stop()
+                _ = await running.value
+            }
+        }
+        guard let started else { throw failure }
+        self.init(node: started.node, port: started.port, socketPath: started.path, running: started.running)
     }
 
     /// Stops the node; returns its exit code.
@@ -37,6 +63,17 @@ final class ControlTestNode: @unchecked Sendable {
         let code = await running.value
         rmdir(folder)
         return code
+    }
+
+    /// Waits until room `id` runs under `/node/rooms` with its state published (a joined
+    /// room's child is started asynchronously after the `joined` reply).
+    func waitForRoom(_ id: UInt32) async throws {
+        let path = ActorPath.node.appending("rooms").appending(String(id))
+        let registry = node.registry
+        try await eventually("room \(id) running") {
+            guard registry.status(of: path) == .running else { return false }
+            return await registry.snapshot(path)?.summary.isEmpty == false
+        }
     }
 
     /// A raw client connected to this node's control socket.
