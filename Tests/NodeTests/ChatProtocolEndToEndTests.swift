@@ -17,7 +17,8 @@ import TestSupport
         try await node.waitUntilHealthy()
         let python = ProcessInfo.processInfo.environment["CHAT_PYTHON"] ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
         let script = PackageRoot.url.appendingPathComponent("Tests/NodeTests/python/chat_protocol_check.py").path
-        return try runProcess(python, [script, String(node.port), node.secret])
+        let port = node.port, secret = node.secret
+        return try await offPool { try runProcess(python, [script, String(port), secret]) }
     }
 
     @Test func everyOperationWithTheMemoryStore() async throws {
@@ -52,11 +53,8 @@ final class ChatNodeProcess: @unchecked Sendable {
     }
 
     func waitUntilHealthy() async throws {
-        try await eventually("node healthy") {
-            let (status, _) = try runProcess("/usr/bin/env", ["python3", "-c",
-                "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:\(port)/health', timeout=1)"])
-            return status == 0
-        }
+        let port = self.port
+        try await eventually("node healthy") { await HTTPTestClient.get(port: port, path: "/health")?.status == 200 }
     }
 
     /// What the node logged.

@@ -18,9 +18,10 @@ import TestSupport
         let running = Task { await node.run(handleSignals: false) }
         let python = ProcessInfo.processInfo.environment["CHAT_PYTHON"] ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
         let script = PackageRoot.url.appendingPathComponent("Tests/NodeTests/python/room_traffic.py").path
-        try await eventually("listening") { (try? runProcess("/usr/bin/env", ["python3", "-c",
-            "import urllib.request; urllib.request.urlopen('http://127.0.0.1:\(port)/health', timeout=1)"]).0) == 0 }
-        let traffic = Task.detached { try runProcess(python, [script, String(port), secret, "150"]) }
+        // Blocking work (HTTP probes, the traffic script) runs off the cooperative pool, which
+        // the node under test needs.
+        try await eventually("listening") { await HTTPTestClient.get(port: port, path: "/health")?.status == 200 }
+        let traffic = Task { try await offPool { try runProcess(python, [script, String(port), secret, "150"]) } }
         let roomPath = ActorPath.node.appending("rooms").appending("1")
         try await eventually("room 1 running") { node.registry.status(of: roomPath) == .running }
         var kills = 0
