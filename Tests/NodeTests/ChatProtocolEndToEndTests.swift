@@ -91,6 +91,7 @@ final class ChatNodeProcess: @unchecked Sendable {
         var env = [
             "PORT": String(port), "HOST": "127.0.0.1", "JWT_SECRET": secret, "DEV_LOGIN": "1", "LOG_LEVEL": "warn",
             "WEB_ROOT": PackageRoot.url.appendingPathComponent("web").path,
+            "CONTROL_SOCKET": "/tmp/chat-node-test-\(port).sock",
         ]
         env.merge(environment) { $1 }
         process.environment = env

@@ -4,14 +4,14 @@ import Testing
 import TestSupport
 @testable import NodeKit
 
-/// Degradation as clients see it, with the level pinned through the load monitor (the
-/// operator's pin): `mode` events, `degraded` answers, messages still delivered.
+/// Degradation as clients see it, with the level pinned as an operator does: `mode` events, `degraded` answers, messages still delivered.
 @Suite struct DegradationTests {
     @Test func pinnedCriticalShedsFeaturesAndUnpinRestoresThem() async throws {
         let port = try FreePort.next()
         let secret = "test-secret-0123456789abcdef"
         let configuration = try NodeConfiguration.load(
-            environment: ["PORT": String(port), "HOST": "127.0.0.1", "JWT_SECRET": secret, "STORE": "memory", "LOAD_SAMPLE_SECONDS": "3600"],
+            environment: ["PORT": String(port), "HOST": "127.0.0.1", "JWT_SECRET": secret, "STORE": "memory", "LOAD_SAMPLE_SECONDS": "3600",
+                          "CONTROL_SOCKET": "/tmp/chat-node-test-\(port).sock"],
             arguments: [])
         let node = try Node.start(configuration: configuration)
         let running = Task { await node.run(handleSignals: false) }
@@ -28,17 +28,17 @@ import TestSupport
         try await eventually("two sessions") {
             await withCheckedContinuation { done in node.loop.execute { done.resume(returning: node.chat.sessionCount == 2) } }
         }
-        await node.loadMonitor.pin(.critical)
+        node.degradation.pin(.critical)
         try await eventually("critical checks done", timeout: .seconds(30)) {
             FileManager.default.fileExists(atPath: mark) || finished.isSet
         }
-        await node.loadMonitor.pin(nil)
+        node.degradation.unpin()
         let (status, output) = try await client.value
         #expect(status == 0, "degradation checks failed:\n\(output)")
         for check in ["mode critical", "degraded features", "messages delivered", "mode on connect", "back to normal"] {
             #expect(output.contains("ok \(check)"), "missing \(check):\n\(output)")
         }
-        #expect(node.loadMonitor.changes.load(ordering: .relaxed) >= 2)
+        #expect(node.degradation.changes >= 2)
         await node.stop()
         _ = await running.value
     }

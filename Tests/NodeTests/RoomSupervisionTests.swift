@@ -12,7 +12,8 @@ import TestSupport
         let secret = "test-secret-0123456789abcdef"
         let configuration = try NodeConfiguration.load(
             environment: ["PORT": String(port), "HOST": "127.0.0.1", "JWT_SECRET": secret, "STORE": "memory",
-                          "RATE_LIMIT": "100000", "LOAD_SAMPLE_SECONDS": "3600"],
+                          "RATE_LIMIT": "100000", "LOAD_SAMPLE_SECONDS": "3600",
+                          "CONTROL_SOCKET": "/tmp/chat-node-test-\(port).sock"],
             arguments: [])
         let node = try Node.start(configuration: configuration)
         let running = Task { await node.run(handleSignals: false) }

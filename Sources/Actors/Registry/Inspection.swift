@@ -63,3 +63,19 @@ public struct ActorSnapshot: Sendable, Codable, Equatable {
     /// Child snapshots (tree listings only).
     public var children: [ActorSnapshot]
 }
+
+/// The counters of one actor, read without hopping onto it (see `ActorRegistry.statistics`).
+public struct ActorStatistics: Sendable, Equatable {
+    /// The actor's path.
+    public var path: ActorPath
+    /// `worker` or `supervisor`.
+    public var kind: ChildKind
+    /// Running, restarting, terminated or detached.
+    public var status: ChildStatus
+    /// Restarts since the entry was created.
+    public var restarts: Int
+    /// Messages waiting.
+    public var mailbox: Int
+    /// Messages handled by the current incarnation.
+    public var processed: Int
+}

@@ -23,6 +23,9 @@ public final class ActorRegistry: Sendable {
     private struct State {
         var entries: [ActorPath: Entry] = [:]
         var sequence = 0
+        /// Restarts performed by each supervisor (by its path), never decreasing: entries
+        /// of removed children take their counts with them, this does not.
+        var restartsBySupervisor: [ActorPath: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -63,7 +66,12 @@ public final class ActorRegistry: Sendable {
     }
 
     func markRestarted(_ path: ActorPath) {
-        update(path) { $0.restarts += 1 }
+        state.withLock { state in
+            guard var entry = state.entries[path] else { return }
+            entry.restarts += 1
+            state.entries[path] = entry
+            if let parent = path.parent { state.restartsBySupervisor[parent, default: 0] += 1 }
+        }
     }
 
     func setStatus(_ path: ActorPath, _ status: ChildStatus) {
@@ -109,6 +117,24 @@ public final class ActorRegistry: Sendable {
     /// Status of `path` (nil when unknown); no hop onto any actor.
     public func status(of path: ActorPath) -> ChildStatus? {
         state.withLock { $0.entries[path]?.status }
+    }
+
+    /// Restarts performed by each supervisor since start (a counter: it never goes down,
+    /// even when restarted children are removed), for every supervisor that restarted one.
+    public func restartsBySupervisor() -> [ActorPath: Int] {
+        state.withLock { $0.restartsBySupervisor }
+    }
+
+    /// Counters of every entry, in start order, read without hopping onto any actor (no
+    /// summary or details): for metrics and quick listings.
+    public func statistics() -> [ActorStatistics] {
+        state.withLock { state in
+            state.entries.sorted { $0.value.sequence < $1.value.sequence }.map { path, entry in
+                ActorStatistics(
+                    path: path, kind: entry.kind, status: entry.status, restarts: entry.restarts,
+                    mailbox: entry.inspectable?.mailboxDepth ?? 0, processed: entry.inspectable?.processed ?? 0)
+            }
+        }
     }
 
     /// The snapshot of one actor, without its children.

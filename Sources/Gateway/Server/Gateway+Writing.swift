@@ -64,6 +64,7 @@ extension Gateway {
         switch connection.outbound.enqueue(frame) {
         case .queued:
             counters.framesOut.add(1, ordering: .relaxed)
+            connection.framesOut &+= 1
             markDirty(connection)
             return .queued
         case .droppedLow:

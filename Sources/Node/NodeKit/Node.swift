@@ -15,7 +15,8 @@ import Shards
 /// ├── /node/shards (oneForOne, backoff 100 ms → 5 s)
 /// │   └── /node/shards/shard-N (oneForOne) ── link, subscriber (cluster: per master)
 /// ├── /node/rooms (oneForOne, a child per active room)
-/// └── /node/gateway
+/// ├── /node/gateway
+/// └── /node/control          admin control socket (its own loop thread)
 /// ```
 public final class Node: Sendable {
     /// The configuration it was built from.
@@ -37,8 +38,16 @@ public final class Node: Sendable {
     /// Valkey, through the shard map or a Valkey Cluster (nil with the memory store).
     public let valkey: (any ValkeyClient)?
     let shardsSupervisor: Supervisor
-    /// The load monitor (levels, pin).
+    /// The load monitor (measures the level; operators pin through `degradation`).
     public let loadMonitor: LoadMonitor
+
+    // MARK: Operations (issue 7): control socket, metrics, health, drain, levels
+    /// What operators watch and steer: degradation level, sampler, drain flag.
+    public let operations: NodeOperations
+    /// The control socket server (`/node/control`), on its own loop.
+    public let control: ControlServer
+    /// The degradation level (the load monitor sets it, operators pin it).
+    public var degradation: DegradationControl { operations.degradation }
 
     /// Builds a node (nothing listens until `run`).
     public static func start(configuration: NodeConfiguration) throws -> Node {
@@ -48,7 +57,22 @@ public final class Node: Sendable {
 
     private init(configuration: NodeConfiguration) throws {
         self.configuration = configuration
-        loop = try EventLoop.start(name: "gateway-loop-0")
+        // First, so that a second node on the same socket stops here with a clear message.
+        let listener = try ControlListener(path: configuration.controlSocket)
+        let controlLoop: EventLoop
+        do {
+            controlLoop = try EventLoop.start(name: "control-loop")
+        } catch {
+            listener.close()
+            throw error
+        }
+        do {
+            loop = try EventLoop.start(name: "gateway-loop-0")
+        } catch {
+            listener.close()
+            controlLoop.shutdown()
+            throw error
+        }
         let secret = configuration.jwtSecret.map { Array($0.utf8) } ?? (0..<32).map { _ in UInt8.random(in: 0...255) }
         registry = ActorRegistry()
         let loop = self.loop
@@ -62,7 +86,6 @@ public final class Node: Sendable {
         shardsSupervisor = Self.shardsSupervisor(registry: registry, links: links, subscribers: subscribers)
         valkey = try Self.makeClient(configuration, links: links, subscribers: subscribers, loop: loop,
                                      supervisor: shardsSupervisor)
-        let health = NodeHealth()
         var chatConfiguration = ChatServiceConfiguration()
         chatConfiguration.nodeID = UInt16(configuration.nodeID ?? 0)
         chatConfiguration.maxTextBytes = configuration.maxTextBytes
@@ -70,7 +93,11 @@ public final class Node: Sendable {
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
         let store = Self.makeStore(storeConfiguration, client: valkey)
         chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
-        let application = NodeHTTPApplication(configuration: configuration, secret: secret, links: links, health: health, chat: chat)
+        operations = NodeOperations(
+            registry: registry, chat: chat, links: links, degradation: DegradationControl(),
+            memoryLimitBytes: configuration.memoryLimitMB << 20)
+        let application = NodeHTTPApplication(
+            configuration: configuration, secret: secret, links: links, chat: chat, operations: operations)
         var gatewayConfiguration = GatewayConfiguration()
         gatewayConfiguration.host = configuration.host
         gatewayConfiguration.port = configuration.port
@@ -81,19 +108,22 @@ public final class Node: Sendable {
         let gateway = self.gateway
         let chat = self.chat
         let maxConnections = configuration.maxConnections
+        let degradation = operations.degradation
         loadMonitor = LoadMonitor(
             sampler: ProcessLoadSampler(memoryLimitMB: configuration.memoryLimitMB),
             interval: .seconds(configuration.loadSampleSeconds),
             connections: { (gateway.counters.open.load(ordering: .relaxed), maxConnections) },
-            apply: { level in loop.execute { chat.setLevel(level) } })
+            apply: { level in degradation.setMeasured(level) })
+        // The level in force (measured, or pinned by an operator) reaches the chat service.
+        degradation.onChange { level in loop.execute { chat.setLevel(level) } }
+        control = Self.controlServer(
+            listener: listener, loop: controlLoop, configuration: configuration, registry: registry, gateway: gateway,
+            chat: chat, operations: operations)
+        let control = self.control
         root = Self.tree(registry: registry, shards: shardsSupervisor, gateway: gateway, chat: chat, loop: loop,
-                         monitor: loadMonitor)
-        let links = self.links
-        loop.execute {
-            loop.scheduleRepeating(every: .seconds(1)) {
-                health.shardsUp = links.filter { link in link.assumeIsolated { $0.isConnected } }.count
-            }
-        }
+                         monitor: loadMonitor, extraChildren: [
+                            ChildSpec(id: "control", shutdown: .timeout(.seconds(2))) { context in await control.run(context) },
+                         ])
     }
 
     /// `/node/shards`: per shard of the map a supervisor with its link and subscriber; in
@@ -133,7 +163,7 @@ public final class Node: Sendable {
     }
 
     private static func tree(registry: ActorRegistry, shards: Supervisor, gateway: Gateway, chat: ChatService,
-                             loop: EventLoop, monitor: LoadMonitor) -> Supervisor {
+                             loop: EventLoop, monitor: LoadMonitor, extraChildren: [ChildSpec]) -> Supervisor {
         let rooms = Supervisor(
             path: ActorPath.node.appending("rooms"), strategy: .oneForOne,
             intensity: RestartIntensity(maxRestarts: 100, within: .seconds(10)), registry: registry)
@@ -145,7 +175,41 @@ public final class Node: Sendable {
                 .supervisor(shards),
                 .supervisor(rooms),
                 ChildSpec(id: "gateway", shutdown: .timeout(.seconds(10))) { _ in try await gateway.run() },
-            ])
+            ] + extraChildren)
+    }
+
+    // MARK: Operations wiring (issue 7)
+
+    /// The control server on a loop of its own, with the 1 s sampler on that loop.
+    private static func controlServer(listener: ControlListener, loop controlLoop: EventLoop, configuration: NodeConfiguration,
+                                      registry: ActorRegistry, gateway: Gateway, chat: ChatService,
+                                      operations: NodeOperations) -> ControlServer {
+        operations.attach(gateway.counters)
+        var settings = ControlServerConfiguration()
+        settings.token = configuration.controlToken
+        settings.maxTextBytes = configuration.maxTextBytes
+        let commands = ControlCommands(registry: registry, gateway: gateway, chat: chat, operations: operations)
+        let sampler = operations.sampler
+        controlLoop.execute {
+            sampler.tick()
+            controlLoop.scheduleRepeating(every: .seconds(1)) { sampler.tick() }
+        }
+        return ControlServer(loop: controlLoop, listener: listener, configuration: settings, commands: commands)
+    }
+
+    /// Drains: WebSocket upgrades are refused (503), open WebSockets are closed with 1001,
+    /// `/health` answers 503; HTTP keeps being served and the node keeps running.
+    /// Returns the number of WebSockets closed.
+    @discardableResult
+    public func drain() async -> Int {
+        operations.startDraining()
+        return await gateway.closeWebSockets(code: .goingAway, reason: "draining")
+    }
+
+    /// Closes the control socket (removing its file) and stops its loop.
+    private func closeOperations() {
+        control.listener.close()
+        control.loop.shutdown()
     }
 
     /// The store: Valkey through `client`, or memory when there is none.
@@ -172,9 +236,11 @@ public final class Node: Sendable {
         do {
             try await root.run()
             Log.info("node.stopped", [:])
+            closeOperations()
             loop.shutdown()
             return 0
         } catch {
+            closeOperations()
             Log.error("node.gave_up", ["error": String(describing: error)])
             FileHandle.standardError.write(Data("chat-node: stopping: \(error)\n".utf8))
             return 1

@@ -4,9 +4,9 @@ import Gateway
 import Rooms
 import Shards
 
-/// The node's HTTP surface on the gateway: `/health`, `/dev/token` (with `DEV_LOGIN=1`),
-/// the web client's static files, and `/ws`, where the JWT is checked before the upgrade
-/// (HTTP 401 otherwise).
+/// The node's HTTP surface on the gateway: `/health`, `/metrics` (Prometheus),
+/// `/dev/token` (with `DEV_LOGIN=1`), the web client's static files, and `/ws`, where the
+/// JWT is checked before the upgrade (HTTP 401 otherwise; 503 while draining).
 ///
 /// Authenticated WebSockets are handed to the `ChatService`.
 final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
@@ -15,22 +15,24 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
     let signer: JWTSigner
     let staticFiles: StaticFiles
     let links: [ShardLink]
-    let health: NodeHealth
     let chat: ChatService
+    let operations: NodeOperations
 
-    init(configuration: NodeConfiguration, secret: [UInt8], links: [ShardLink], health: NodeHealth, chat: ChatService) {
+    init(configuration: NodeConfiguration, secret: [UInt8], links: [ShardLink], chat: ChatService,
+         operations: NodeOperations) {
         self.configuration = configuration
         self.verifier = JWTVerifier(secret: secret)
         self.signer = JWTSigner(secret: secret)
         self.staticFiles = StaticFiles(root: configuration.webRoot)
         self.links = links
-        self.health = health
         self.chat = chat
+        self.operations = operations
     }
 
     func route(_ request: HTTPRequest, on gateway: isolated Gateway) -> GatewayRoute {
         switch request.path {
         case "/ws":
+            guard !operations.isDraining else { return .respond(.error(.serviceUnavailable, message: "draining")) }
             guard let token = JWTVerifier.token(in: request) else {
                 return .respond(.error(.unauthorized, message: "missing token"))
             }
@@ -41,7 +43,12 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
                 return .respond(.error(.unauthorized, message: error.reason))
             }
         case "/health":
-            return .respond(healthResponse(connections: gateway.connectionCount, draining: !gateway.isAccepting))
+            return .respond(healthResponse(on: gateway))
+        case "/metrics":
+            let text = operations.snapshot(on: gateway).prometheusText()
+            return .respond(HTTPResponse(
+                status: .ok, headers: HTTPHeaders([("Content-Type", PrometheusText.contentType), ("Cache-Control", "no-store")]),
+                body: Array(text.utf8)))
         case "/dev/token":
             return .respond(devToken(request))
         default:
@@ -73,11 +80,14 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
         return .json(.ok, #"{"token":\#(HTTPResponse.jsonString(token)),"uid":\#(uid)}"#)
     }
 
-    private func healthResponse(connections: Int, draining: Bool) -> HTTPResponse {
-        let up = health.shardsUp
-        let status = draining ? "draining" : (up == 0 && !links.isEmpty ? "no_storage" : "ok")
-        let body = #"{"status":"\#(status)","connections":\#(connections),"shards_up":\#(up),"shards":\#(links.count)}"#
-        return .json(status == "ok" ? .ok : .serviceUnavailable, body)
+    /// 200 while serving; 503 while draining or stopping, or when no shard is reachable.
+    private func healthResponse(on gateway: isolated Gateway) -> HTTPResponse {
+        var snapshot = operations.snapshot(on: gateway)
+        if !gateway.isAccepting { snapshot.draining = true }  // shutting down
+        let (healthy, json) = snapshot.healthJSON()
+        var response = HTTPResponse.json(healthy ? .ok : .serviceUnavailable, json)
+        response.headers.add(name: "Cache-Control", value: "no-store")
+        return response
     }
 }
 
@@ -85,9 +95,4 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
 final class Session: @unchecked Sendable {
     let claims: JWTClaims
     init(claims: JWTClaims) { self.claims = claims }
-}
-
-/// Shard health, refreshed on the loop by the node and read by `/health`.
-final class NodeHealth: @unchecked Sendable {
-    var shardsUp = 0
 }

@@ -95,6 +95,7 @@ extension ChatService {
         switch rateLimiter.tryTake(user: session.user, now: now()) {
         case .allowed: return true
         case .refused(let retry):
+            counters.rateLimited.add(1, ordering: .relaxed)
             reply(ProtocolError(.rateLimited, "too many messages", cid: cid, retryAfterMs: retry), to: session)
             return false
         }

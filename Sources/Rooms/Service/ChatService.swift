@@ -13,6 +13,8 @@ public final class ChatService: @unchecked Sendable {
     /// The loop everything runs on.
     public let loop: EventLoop
     let store: ChatStore
+    /// Counters for metrics and the control socket, readable from any thread.
+    public let counters = ChatCounters()
     let decoder: ClientCommandDecoder
     var gateway: Gateway?
     var roomsSupervisor: Supervisor?
@@ -82,6 +84,7 @@ public final class ChatService: @unchecked Sendable {
     /// A whole message from a client.
     public func received(_ message: WebSocketMessage, from connection: ConnectionID) {
         guard let session = sessions[connection] else { return }
+        counters.received.add(1, ordering: .relaxed)
         let command: ClientCommand
         do {
             switch message {
@@ -146,6 +149,7 @@ public final class ChatService: @unchecked Sendable {
     /// Delivers frames built by a room.
     func deliver(_ delivery: Delivery) {
         guard let gateway, delivery.count > 0 else { return }
+        counters.delivered.add(delivery.count, ordering: .relaxed)
         gateway.assumeIsolated { delivery.deliver(on: $0) }
     }
 }

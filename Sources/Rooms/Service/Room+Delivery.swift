@@ -112,7 +112,7 @@ extension Room {
     public nonisolated var processed: Int { processedCounter.load(ordering: .relaxed) }
 
     public func inspectionSummary() async -> String {
-        let rate = messagesLastMinute(nowMs: WallClock.nowMs())
-        return "subscribers=\(jsonSubscribers.count + binarySubscribers.count) joining=\(joining.count) rate=\(rate)/min hot=\(rate > 10 || jsonSubscribers.count + binarySubscribers.count >= 100)"
+        let nowMs = WallClock.nowMs()
+        return "subscribers=\(liveSubscribers) joining=\(joining.count) rate=\(messagesLastMinute(nowMs: nowMs))/min hot=\(isHot(nowMs: nowMs))"
     }
 }

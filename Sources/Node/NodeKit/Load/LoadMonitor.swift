@@ -3,9 +3,9 @@ import Rooms
 import Synchronization
 
 /// The load monitor (`/node/load-monitor`): samples CPU, memory and connections every
-/// interval, runs the level state machine, and hands every change to `apply` (which
-/// tells the chat service: rates, shed features, `mode` events). Operators pin and unpin
-/// the level through it.
+/// interval, runs the level state machine, and hands every change of the measured level
+/// to `apply` (the node's `DegradationControl`, where operators pin levels and whose
+/// changes reach the chat service: rates, shed features, `mode` events).
 public actor LoadMonitor: Inspectable {
     private var machine = LoadLevelStateMachine()
     private var sampler: any LoadSampler
@@ -37,15 +37,6 @@ public actor LoadMonitor: Inspectable {
 
     /// The level in force.
     public var level: LoadLevel { machine.level }
-
-    /// The operator's pin, if any.
-    public var pinned: LoadLevel? { machine.pinned }
-
-    /// Pins the level (nil unpins).
-    public func pin(_ level: LoadLevel?) {
-        Log.warn("load.pin", ["level": level?.rawValue ?? "unpinned"])
-        record(machine.pin(level))
-    }
 
     /// Takes one sample now.
     public func sampleNow() {

@@ -1,0 +1,72 @@
+import Actors
+
+/// One connection as operators see it (control socket `conns`).
+public struct ConnectionInfo: Sendable, Equatable {
+    /// Its id (`slot.generation`).
+    public var id: ConnectionID
+    /// `http`, `websocket` or `closing`.
+    public var state: String
+    /// Bytes queued and not yet written.
+    public var pendingBytes: Int
+    /// Frames queued and not yet written.
+    public var pendingFrames: Int
+    /// Its outbound byte budget (tier).
+    public var budget: Int
+    /// Bytes received since it opened.
+    public var bytesIn: Int
+    /// Frames sent since it opened.
+    public var framesOut: Int
+    /// Seconds since it last sent anything.
+    public var idleSeconds: Int
+    /// Whether permessage-deflate was negotiated.
+    public var deflate: Bool
+}
+
+// MARK: - Read-only accessors and operator actions for the control socket
+
+extension Gateway {
+    /// Open WebSockets (not counting HTTP connections).
+    public var webSocketCount: Int {
+        connections.reduce(0) { count, connection in count + (connection?.state == .webSocket ? 1 : 0) }
+    }
+
+    /// The `limit` connections with the most bytes waiting to be written (ties by id).
+    public func topConnections(limit: Int) -> [ConnectionInfo] {
+        var all: [ConnectionInfo] = []
+        for case let connection? in connections where connection.state != .closed {
+            all.append(info(connection))
+        }
+        all.sort { lhs, rhs in
+            lhs.pendingBytes != rhs.pendingBytes ? lhs.pendingBytes > rhs.pendingBytes : lhs.id.slot < rhs.id.slot
+        }
+        return Array(all.prefix(max(0, limit)))
+    }
+
+    /// Closes every open WebSocket with `code` (e.g. 1001 going away) but keeps
+    /// listening, so HTTP (`/health`, `/metrics`) is still served. Returns how many.
+    @discardableResult
+    public func closeWebSockets(code: WebSocketCloseCode, reason: String) -> Int {
+        var closed = 0
+        for case let connection? in connections where connection.state == .webSocket {
+            closeWebSocket(connection, code: code, reason: reason)
+            closed += 1
+        }
+        flushDirty()
+        return closed
+    }
+
+    private func info(_ connection: Connection) -> ConnectionInfo {
+        let state: String
+        switch connection.state {
+        case .http: state = "http"
+        case .webSocket: state = "websocket"
+        case .closing: state = "closing"
+        case .closed: state = "closed"
+        }
+        return ConnectionInfo(
+            id: connection.id, state: state, pendingBytes: connection.outbound.pendingBytes,
+            pendingFrames: connection.outbound.count, budget: connection.outbound.budget,
+            bytesIn: connection.bytesIn, framesOut: connection.framesOut,
+            idleSeconds: Int(clamping: tick &- min(tick, connection.lastActivity)), deflate: connection.deflate != nil)
+    }
+}
