@@ -32,7 +32,7 @@ enum LoadRun {
                 let text = config.metricsURL ?? "http://\(target.address):\(target.port)/metrics"
                 let url = try TargetURL.parse(text, schemes: ["http"])
                 try url.requireLoopback(allowRemote: config.allowRemote, flag: "--metrics-url")
-                nodeSampler = ProcessSampler(source: .metrics(HTTPFetcher(target: url, timeoutSeconds: 1), path: url.pathAndQuery))
+                nodeSampler = ProcessSampler(source: .metrics(HTTPFetcher(target: url, timeoutMilliseconds: 500), path: url.pathAndQuery))
             }
         } catch {
             printError(error.message)
@@ -155,7 +155,7 @@ private struct Runner {
                 nextSample = now + sampleNanos
             }
             if now >= nextProgress && !config.quiet {
-                let line = ProgressLine.render(elapsed: elapsed, phase: phase, counters: counters, target: config.connections,
+                let line = ProgressLine.render(elapsed: elapsed, phase: phase, scenario: config.scenario, counters: counters, target: config.connections,
                                                window: board.takeWindow(), node: nodeSamples.last)
                 LoadRun.printErrorRaw(isTTY ? "\r" + line + "\u{1B}[K" : line + "\n")
                 nextProgress += 1_000_000_000
@@ -178,7 +178,7 @@ private struct Runner {
         print(config.json ? summary.json : summary.text)
         switch schedule.ending {
         case .completed: return 0
-        case .deadline: return 1
+        case .deadline, .noConnection: return 1
         case .interrupted: return 130
         }
     }

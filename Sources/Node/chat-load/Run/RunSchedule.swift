@@ -9,6 +9,8 @@ struct RunSchedule {
         case completed
         case deadline
         case interrupted
+        /// Not one connection opened: nothing to measure.
+        case noConnection = "no_connection"
     }
 
     let config: LoadConfiguration
@@ -58,8 +60,13 @@ struct RunSchedule {
             var resolved = counters.opened + counters.failed >= target
             if config.scenario.joinsRooms { resolved = resolved && counters.joined + counters.joinFailed >= counters.opened }
             if resolved || now >= start &+ nanos(config.connectBudget) {
-                phase = .sending
-                sendStart = now
+                if counters.opened == 0 && config.connections > 0 {
+                    ending = .noConnection
+                    enterClosing(now)
+                } else {
+                    phase = .sending
+                    sendStart = now
+                }
             }
         case .sending:
             let margin: Double = if case .burst = config.pacing { 0.1 } else { 0 }

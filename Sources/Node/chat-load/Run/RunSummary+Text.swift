@@ -51,9 +51,10 @@ extension RunSummary {
 
 /// The one-line live display on stderr, once a second.
 enum ProgressLine {
-    static func render(elapsed: Double, phase: RunPhase, counters: LoadCounters, target: Int, window: LatencyHistogram,
-                       node: ProcessSample?) -> String {
-        var line = "[\(Format.pad(Format.fixed(elapsed, 0), 4))s] \(phase.name)"
+    static func render(elapsed: Double, phase: RunPhase, scenario: Scenario, counters: LoadCounters, target: Int,
+                       window: LatencyHistogram, node: ProcessSample?) -> String {
+        let name = scenario == .idle && phase == .sending ? "holding" : phase.name
+        var line = "[\(Format.pad(Format.fixed(elapsed, 0), 4))s] \(name)"
         line += " | conn \(Format.grouped(counters.opened))/\(Format.grouped(target))"
         if counters.failed > 0 { line += " failed \(Format.grouped(counters.failed))" }
         if counters.dropped > 0 { line += " dropped \(Format.grouped(counters.dropped))" }

@@ -22,8 +22,8 @@ final class ProcessSampler {
     let source: Source
     /// Whether the last sample worked (a node without /metrics is reported as such).
     private(set) var available = false
-    /// Failed attempts while no attempt ever worked: after two, stop asking (a peer
-    /// without /metrics should not cost a request per sample).
+    /// Failed attempts while no attempt ever worked: after the first, stop asking (a peer
+    /// without /metrics should not cost a request, or a timeout, per sample).
     private var failuresWithoutSuccess = 0
     private var everWorked = false
 
@@ -40,7 +40,7 @@ final class ProcessSampler {
     }
 
     func sample(at: Double) -> ProcessSample? {
-        guard everWorked || failuresWithoutSuccess < 2 else { return nil }
+        guard everWorked || failuresWithoutSuccess < 1 else { return nil }
         let result: (Double, UInt64)?
         switch source {
         case .proc(let pid): result = Self.proc(pid: pid)

@@ -9,13 +9,13 @@ import Foundation
 /// bodies are decoded too (Node's default).
 final class HTTPFetcher {
     private let target: TargetURL
-    private let timeoutSeconds: Int
+    private let timeout: timeval
     private var fd: Int32 = -1
     private var pending: [UInt8] = []
 
-    init(target: TargetURL, timeoutSeconds: Int = 2) {
+    init(target: TargetURL, timeoutMilliseconds: Int = 2_000) {
         self.target = target
-        self.timeoutSeconds = timeoutSeconds
+        self.timeout = timeval(tv_sec: timeoutMilliseconds / 1_000, tv_usec: timeoutMilliseconds % 1_000 * 1_000)
     }
 
     deinit { disconnect() }
@@ -32,7 +32,7 @@ final class HTTPFetcher {
     private func connect() -> Bool {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socketFD >= 0 else { return false }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        var timeout = self.timeout
         setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(socketFD, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var addr = sockaddr_in()

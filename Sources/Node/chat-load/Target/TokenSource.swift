@@ -32,7 +32,7 @@ enum TokenSource: Sendable {
             return .minted(JWTSigner(secret: Array(secret.utf8)), userBase: config.userBase, expiresAt: now + lifetime)
         }
         guard let tokenURL else { return .fixed("load") }
-        let fetcher = HTTPFetcher(target: tokenURL, timeoutSeconds: 5)
+        let fetcher = HTTPFetcher(target: tokenURL, timeoutMilliseconds: 5_000)
         let separator = tokenURL.pathAndQuery.contains("?") ? "&" : "?"
         var tokens: [String] = []
         tokens.reserveCapacity(config.connections)
