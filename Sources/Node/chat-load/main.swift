@@ -14,6 +14,8 @@ case .help:
     print(LoadUsage.text)
 case .histogramCheck:
     exit(HistogramCheck.run())
+case .peer(let host, let port):
+    exit(await GatewayPeer.serve(host: host, port: port))
 case .run(let configuration):
     exit(LoadRun.run(configuration))
 }

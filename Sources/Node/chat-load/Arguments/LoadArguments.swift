@@ -8,6 +8,8 @@ enum LoadCommand: Sendable, Equatable {
     /// Hidden: read durations in nanoseconds from stdin, one per line, and print the
     /// histogram's summary as JSON: lets tests check the histogram from outside.
     case histogramCheck
+    /// Serve the trivial Gateway peer (`chat-load peer [--host H] [--port P]`).
+    case peer(host: String, port: Int)
 }
 
 /// A refused command line: printed with the usage hint, exit status 2.
@@ -25,6 +27,7 @@ enum LoadArguments {
         guard let first = arguments.first else { return .help }
         if first == "help" || first == "--help" || first == "-h" { return .help }
         if first == "histogram-check" { return .histogramCheck }
+        if first == "peer" { return try parsePeer(Array(arguments.dropFirst())) }
         guard let scenario = Scenario(rawValue: first) else {
             throw LoadArgumentError(message: "unknown scenario \"\(first)\" (one of: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
@@ -61,6 +64,25 @@ enum LoadArguments {
         try explicit.resolve(into: &config)
         try validate(config)
         return .run(config)
+    }
+
+    /// `peer [--host 127.0.0.1] [--port 8090]`.
+    private static func parsePeer(_ arguments: [String]) throws(LoadArgumentError) -> LoadCommand {
+        var host = "127.0.0.1"
+        var port = 8090
+        var index = 0
+        while index < arguments.count {
+            let name = arguments[index]
+            guard index + 1 < arguments.count else { throw LoadArgumentError(message: "\(name) needs a value") }
+            let value = arguments[index + 1]
+            index += 2
+            switch name {
+            case "--host": host = value
+            case "--port": port = try integer("port", value, 0...65_535)
+            default: throw LoadArgumentError(message: "peer: unknown flag \(name) (--host, --port)")
+            }
+        }
+        return .peer(host: host, port: port)
     }
 
     private static let switches: [String: @Sendable (inout LoadConfiguration) -> Void] = [

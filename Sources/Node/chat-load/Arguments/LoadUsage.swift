@@ -34,6 +34,10 @@ enum LoadUsage {
           --json             summary as one JSON object on stdout
           --quiet            no progress line on stderr
 
+        chat-load peer [--host 127.0.0.1] [--port 8090]
+                             a trivial chat server on the node's Gateway (join, send, ack, msg),
+                             to measure chat-load itself (docs/benchmarks.md, "chat-load")
+
         durations: 90, 90s, 250ms, 5m, 1h. The run always stops by itself: at the latest
         after connecting, sending, draining and a margin (--deadline to set it).
         """

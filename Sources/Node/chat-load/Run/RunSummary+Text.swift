@@ -26,7 +26,11 @@ extension RunSummary {
         } else {
             lines.append("node         cpu/rss unavailable (no --pid, and no /metrics at the target)")
         }
-        if let generator { lines.append("generator    \(Self.resourceLine(generator))") }
+        if let generator {
+            var line = "generator    \(Self.resourceLine(generator))  loop lag max \(Format.ms(counters.maxTickGap)) ms"
+            if counters.skipped > 0 { line += "  skipped sends \(Format.grouped(counters.skipped))" }
+            lines.append(line)
+        }
         if !stats.reasons.isEmpty {
             let reasons = stats.reasons.keys.sorted().map { "\($0) \(Format.grouped(stats.reasons[$0] ?? 0))" }
             lines.append("reasons      " + reasons.joined(separator: ", "))

@@ -34,6 +34,11 @@ struct LoadCounters: Sendable, Equatable {
     var errors: UInt64 = 0
     var bytesIn: UInt64 = 0
     var bytesOut: UInt64 = 0
+    /// Sends the pacer dropped because the loop fell more than a second behind schedule.
+    var skipped: UInt64 = 0
+    /// Longest gap between two ticks of a worker (ideal: 1 ms): how far the generator's
+    /// own loop fell behind. Merged by maximum, not sum.
+    var maxTickGap: UInt64 = 0
 
     /// Adds `other` field by field.
     mutating func add(_ other: LoadCounters) {
@@ -54,6 +59,8 @@ struct LoadCounters: Sendable, Equatable {
         errors &+= other.errors
         bytesIn &+= other.bytesIn
         bytesOut &+= other.bytesOut
+        skipped &+= other.skipped
+        maxTickGap = max(maxTickGap, other.maxTickGap)
     }
 }
 

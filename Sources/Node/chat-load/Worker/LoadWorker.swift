@@ -40,6 +40,7 @@ final class LoadWorker {
     var inProgress = 0
     private var timers: [UInt64] = []
     private var finished = false
+    private var lastTick: UInt64 = 0
     /// In-flight handshakes at most, so a slow server is not flooded with SYNs.
     private let maxInProgress = 512
 
@@ -80,6 +81,8 @@ final class LoadWorker {
     private func tick() {
         guard !finished else { return }
         let now = MonotonicClock.nanoseconds()
+        if lastTick != 0 && now - lastTick > stats.counters.maxTickGap { stats.counters.maxTickGap = now - lastTick }
+        lastTick = now
         switch control.phase {
         case .connecting:
             openDue(now: now)
@@ -160,7 +163,9 @@ final class LoadWorker {
 
     private func pace(now: UInt64) {
         if var pacer = ratePacer {
+            let skippedBefore = pacer.skipped
             let due = pacer.due(now: now)
+            stats.counters.skipped &+= pacer.skipped - skippedBefore
             ratePacer = pacer
             guard !ready.isEmpty else { return }
             for _ in 0..<due {

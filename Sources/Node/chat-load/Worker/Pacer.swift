@@ -1,13 +1,14 @@
 /// A total rate spread over time: how many sends are due at `now`, given how many were
 /// issued. Pure: the clock is passed in.
 ///
-/// After a stall (the loop was busy, the process descheduled) the backlog is capped at
-/// 50 ms worth of sends rather than fired all at once: a generator that bursts to catch
-/// up measures its own burst, not the node.
+/// After a stall (the loop was busy, the process descheduled) the backlog is sent at the
+/// next tick, so the offered rate holds; beyond one second of backlog the excess is
+/// dropped and counted (`skipped`): a generator that far behind measures itself.
 struct RatePacer: Sendable {
     let perSecond: Double
     let start: UInt64
     private(set) var issued: UInt64 = 0
+    private(set) var skipped: UInt64 = 0
 
     init(perSecond: Double, start: UInt64) {
         self.perSecond = perSecond
@@ -19,8 +20,11 @@ struct RatePacer: Sendable {
         guard now > start, perSecond > 0 else { return 0 }
         let target = UInt64(Double(now - start) / 1e9 * perSecond)
         guard target > issued else { return 0 }
-        let cap = UInt64(perSecond * 0.05) + 1
-        if target - issued > cap { issued = target - cap }
+        let cap = UInt64(perSecond) + 1
+        if target - issued > cap {
+            skipped &+= target - cap - issued
+            issued = target - cap
+        }
         let count = target - issued
         issued = target
         return Int(count)
