@@ -49,6 +49,8 @@ extension RunSummary {
         writer.key("generator_loop")
         writer.beginObject()
         writer.key("max_tick_gap_ms"); writer.number(Double(counters.maxTickGap) / 1e6, 3)
+        writer.key("cpu_us_per_delivery")
+        if let cost = generatorMicrosPerDelivery { writer.number(cost, 3) } else { writer.null() }
         writer.field("skipped_sends", counters.skipped)
         writer.endObject()
         writer.key("bytes")

@@ -18,6 +18,15 @@ struct RunSummary {
         stats.counters.expected > 0 ? Double(loss) / Double(stats.counters.expected) * 100 : 0
     }
 
+    /// Generator CPU (user + system, all threads) per delivery, from the start of sending
+    /// to the end, in microseconds: what one delivery costs the generator, whatever share
+    /// of a core it got. Its inverse is the deliveries one core can receive at that cost.
+    var generatorMicrosPerDelivery: Double? {
+        guard let generator, stats.counters.delivered > 0, let from = generator.cpuAtSendingStart,
+              let to = generator.cpuAtEnd, to > from else { return nil }
+        return (to - from) / Double(stats.counters.delivered) * 1e6
+    }
+
     var sentPerSecond: Double { sendingSeconds > 0 ? Double(stats.counters.sent) / sendingSeconds : 0 }
     var deliveriesPerSecond: Double { sendingSeconds > 0 ? Double(stats.counters.delivered) / sendingSeconds : 0 }
 }
@@ -31,6 +40,9 @@ struct ResourceSummary {
     var rssPeak: UInt64
     /// Every sample taken (time since start, CPU percent since the previous sample, RSS).
     var samples: [(at: Double, cpuPercent: Double?, rss: UInt64)]
+    /// CPU seconds at the sample nearest the start of sending, and at the last sample.
+    var cpuAtSendingStart: Double?
+    var cpuAtEnd: Double?
 
     /// Summarises `samples`; CPU is averaged between the samples nearest the sending
     /// phase's start and end.
@@ -48,6 +60,8 @@ struct ResourceSummary {
             previous = sample
         }
         samples = list
+        cpuAtSendingStart = sendingFrom.flatMap { from in (raw.last(where: { $0.at <= from + 0.001 }) ?? raw.first)?.cpuSeconds }
+        cpuAtEnd = last.cpuSeconds
         if let from = sendingFrom, let to = sendingTo,
            let begin = raw.last(where: { $0.at <= from + 0.001 }) ?? raw.first,
            let end = raw.first(where: { $0.at >= to - 0.001 }) ?? raw.last, end.at > begin.at {
