@@ -133,3 +133,34 @@ func jsonDouble(_ object: [String: Any]?, _ path: String...) -> Double? {
     for key in path { current = (current as? [String: Any])?[key] }
     return (current as? NSNumber)?.doubleValue
 }
+
+/// `chat-load peer`: the trivial chat server on the Gateway, on a free loopback port.
+final class GatewayPeerProcess {
+    let process = Process()
+    let port: Int
+
+    init() throws {
+        port = try FreePort.next()
+        process.executableURL = URL(fileURLWithPath: ChatLoadBinary.path)
+        process.arguments = ["peer", "--port", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !NodeWSPeer.accepts(port) {
+            guard Date() < deadline, process.isRunning else { throw TestSupportError.io("chat-load peer did not start") }
+            usleep(20_000)
+        }
+    }
+
+    deinit { stop() }
+
+    var url: String { "ws://127.0.0.1:\(port)/ws" }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}

@@ -49,15 +49,10 @@ struct CommandWriter {
     /// A send of this run's text; `cid` is the decimal of a per-connection counter.
     mutating func send(room: UInt32, stamp: UInt64, sender: Int, cid: UInt64) -> [UInt8] {
         let text = Self.text(stamp: stamp, sender: sender, tag: tag, size: size)
-        if binary {
-            var payload: [UInt8] = []
-            let cidBytes = Array(String(cid).utf8)
-            payload.reserveCapacity(1 + cidBytes.count + text.count)
-            payload.append(UInt8(truncatingIfNeeded: cidBytes.count))
-            payload.append(contentsOf: cidBytes)
-            payload.append(contentsOf: text)
-            let frame = BinaryFrame(kind: .message, userID: 0, roomID: UInt16(truncatingIfNeeded: room), timestamp: 0, payload: payload)
-            return encoder.frame(.binary, payload: frame.encoded(), maskKey: nextMask())
+        if binary, let frame = BinaryFrame.clientSend(
+            room: UInt16(truncatingIfNeeded: room), cid: String(cid), text: String(decoding: text, as: UTF8.self)) {
+            // Rooms and sizes were checked against the binary layout's limits at parse time.
+            return encoder.frame(.binary, payload: frame, maskKey: nextMask())
         }
         var writer = JSONWriter(capacity: text.count + 64)
         writer.beginObject()

@@ -6,7 +6,9 @@ import Rooms
 /// `chat-load peer`: a trivial chat server on the node's `Gateway` (epoll loop, one frame
 /// built per message and shared by every recipient, one `writev` per connection per round),
 /// speaking the subset chat-load uses: `join` → `joined`, `send` → `ack` + `msg` to the
-/// other members. No auth, storage, history or limits.
+/// other members, in JSON or (once a connection sent a binary frame) compact binary, with
+/// the node's own codecs (`ClientCommandDecoder`, `BinaryFrame`). No auth, storage,
+/// history or limits.
 ///
 /// It is there to measure chat-load itself: a sender cheaper per delivery than the
 /// node-ws peer, so that the generator, not the server, runs out of CPU first. Each
@@ -17,7 +19,10 @@ import Rooms
 final class GatewayPeer: GatewayApplication, @unchecked Sendable {
     private var rooms: [UInt32: [ConnectionID]] = [:]
     private var memberships: [ConnectionID: [UInt32]] = [:]
+    /// Connections that sent a binary frame: they get their room traffic in binary.
+    private var binary: Set<ConnectionID> = []
     private var lastID: UInt64 = 0
+    private let decoder = ClientCommandDecoder(maxTextBytes: 65_000)
 
     func route(_ request: HTTPRequest, on gateway: isolated Gateway) -> GatewayRoute {
         request.path == "/ws" ? .upgrade(session: nil) : .respond(.error(.notFound))
@@ -28,11 +33,20 @@ final class GatewayPeer: GatewayApplication, @unchecked Sendable {
     }
 
     func received(_ message: WebSocketMessage, from connection: ConnectionID, on gateway: isolated Gateway) {
-        guard case .text(let bytes) = message, let document = try? JSONDocument.parse(bytes),
-              let type = document.root["t"]?.string,
-              let room = document.root["room"]?.uint64.flatMap({ UInt32(exactly: $0) }) else { return }
-        switch type {
-        case "join":
+        let command: ClientCommand
+        switch message {
+        case .text(let bytes):
+            guard let decoded = try? decoder.decode(bytes) else { return }
+            command = decoded
+        case .binary(let bytes):
+            guard let decoded = try? decoder.decodeBinary(bytes) else { return }
+            binary.insert(connection)
+            command = decoded
+        default:
+            return
+        }
+        switch command {
+        case .join(let room, _, _):
             rooms[room, default: []].append(connection)
             memberships[connection, default: []].append(room)
             var writer = JSONWriter(capacity: 96)
@@ -46,34 +60,59 @@ final class GatewayPeer: GatewayApplication, @unchecked Sendable {
             writer.endArray()
             writer.endObject()
             _ = gateway.send(OutboundMessage(payload: writer.bytes), to: connection)
-        case "send":
-            guard let members = rooms[room], let text = document.root["text"]?.string, let cid = document.root["cid"]?.string else { return }
+        case .send(let room, let text, let cid):
+            guard let members = rooms[room] else { return }
             lastID += 1
-            let ts = UInt64(Date().timeIntervalSince1970 * 1_000)
-            var msg = JSONWriter(capacity: text.utf8.count + 96)
-            msg.beginObject()
-            msg.field("t", "msg")
-            msg.field("room", room)
-            msg.idField("id", lastID)
-            msg.field("from", UInt32(truncatingIfNeeded: connection.slot))
-            msg.field("ts", ts)
-            msg.field("text", text)
-            msg.endObject()
-            gateway.broadcast(OutboundMessage(payload: msg.bytes), to: members.lazy.filter { $0 != connection })
-            var ack = JSONWriter(capacity: 96)
-            ack.beginObject()
-            ack.field("t", "ack")
-            ack.field("cid", cid)
-            ack.idField("id", lastID)
-            ack.field("ts", ts)
-            ack.endObject()
-            _ = gateway.send(OutboundMessage(payload: ack.bytes), to: connection)
+            let message = ChatMessage(
+                chat: .room(room), id: lastID, from: UInt32(truncatingIfNeeded: connection.slot),
+                ts: Int64(Date().timeIntervalSince1970 * 1_000), text: text)
+            deliver(message, to: members.lazy.filter { $0 != connection }, on: gateway)
+            acknowledge(message, cid: cid, to: connection, on: gateway)
         default:
             break
         }
     }
 
+    /// One JSON frame for every JSON member, one binary frame for every binary member.
+    private func deliver(_ message: ChatMessage, to members: some Sequence<ConnectionID>, on gateway: isolated Gateway) {
+        var json = JSONWriter(capacity: message.text.utf8.count + 96)
+        json.beginObject()
+        json.field("t", "msg")
+        if case .room(let room) = message.chat { json.field("room", room) }
+        json.idField("id", message.id)
+        json.field("from", message.from)
+        json.field("ts", message.ts)
+        json.field("text", message.text)
+        json.endObject()
+        let text = OutboundMessage(payload: json.bytes)
+        let compact = binary.isEmpty ? nil : BinaryFrame.message(message).map { OutboundMessage(opcode: .binary, payload: $0) }
+        for member in members {
+            if let compact, binary.contains(member) {
+                _ = gateway.send(compact, to: member)
+            } else {
+                _ = gateway.send(text, to: member)
+            }
+        }
+    }
+
+    private func acknowledge(_ message: ChatMessage, cid: String, to connection: ConnectionID, on gateway: isolated Gateway) {
+        if binary.contains(connection), case .room(let room) = message.chat,
+           let frame = BinaryFrame.ack(room: room, user: message.from, id: message.id, cid: cid, timestampMs: message.ts) {
+            _ = gateway.send(OutboundMessage(opcode: .binary, payload: frame), to: connection)
+            return
+        }
+        var ack = JSONWriter(capacity: 96)
+        ack.beginObject()
+        ack.field("t", "ack")
+        ack.field("cid", cid)
+        ack.idField("id", message.id)
+        ack.field("ts", message.ts)
+        ack.endObject()
+        _ = gateway.send(OutboundMessage(payload: ack.bytes), to: connection)
+    }
+
     func closed(_ connection: ConnectionID, on gateway: isolated Gateway) {
+        binary.remove(connection)
         for room in memberships.removeValue(forKey: connection) ?? [] {
             rooms[room]?.removeAll { $0 == connection }
             if rooms[room]?.isEmpty == true { rooms[room] = nil }
