@@ -6,7 +6,11 @@ import Testing
 @Suite(.serialized, .enabled(if: NodeWSPeer.isAvailable, NodeWSPeer.skipReason))
 struct ChatLoadPeerTests {
     /// Checks that every send was acknowledged and every expected delivery arrived.
-    private func expectComplete(_ json: [String: Any]?, connections: Int, sourceLine: SourceLocation = #_sourceLocation) {
+    /// `extra` is 0 unless connections join while others send (ramp): a member whose join
+    /// was in flight may get a message it was not counted for.
+    private func expectComplete(
+        _ json: [String: Any]?, connections: Int, joinsWhileSending: Bool = false, sourceLine: SourceLocation = #_sourceLocation
+    ) {
         #expect(jsonValue(json, "ending") as? String == "completed", sourceLocation: sourceLine)
         #expect(jsonInt(json, "connections", "opened") == connections, sourceLocation: sourceLine)
         #expect(jsonInt(json, "connections", "failed") == 0, sourceLocation: sourceLine)
@@ -18,7 +22,7 @@ struct ChatLoadPeerTests {
         #expect(expected > 0, sourceLocation: sourceLine)
         #expect(jsonInt(json, "messages", "delivered") == expected, sourceLocation: sourceLine)
         #expect(jsonInt(json, "messages", "loss") == 0, sourceLocation: sourceLine)
-        #expect(jsonInt(json, "messages", "extra") == 0, sourceLocation: sourceLine)
+        if !joinsWhileSending { #expect(jsonInt(json, "messages", "extra") == 0, sourceLocation: sourceLine) }
         for kind in ["end_to_end", "ack"] {
             let p50 = jsonDouble(json, "latency_ms", kind, "p50") ?? -1
             let p95 = jsonDouble(json, "latency_ms", kind, "p95") ?? -1
@@ -101,7 +105,7 @@ struct ChatLoadPeerTests {
             "--rooms", "4", "--interval", "0.2-0.4", "--json", "--quiet",
         ])
         let json = try #require(output.json, "\(output.stdout)\(output.stderr)")
-        expectComplete(json, connections: 40)
+        expectComplete(json, connections: 40, joinsWhileSending: true)
         #expect((jsonDouble(json, "sending_s") ?? 0) >= 3)
     }
 }

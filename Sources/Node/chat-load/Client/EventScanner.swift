@@ -37,12 +37,15 @@ enum EventScanner {
 
     /// Classifies one text event.
     static func scan(_ json: UnsafeRawBufferPointer, tag: UInt16) -> IncomingEvent {
-        guard let typeStart = valueStart(of: Keys.type, in: json), typeStart < json.count, json[typeStart] == UInt8(ascii: "\"") else {
+        // `t` first (the node and JSON.stringify both write it first): no search at all.
+        let typeStart = hasPrefix(json, Keys.leadingType) ? Keys.leadingType.utf8CodeUnitCount : valueStart(of: Keys.type, in: json)
+        guard let typeStart, typeStart < json.count, json[typeStart] == UInt8(ascii: "\"") else {
             return slowPath(json, tag: tag)
         }
         let word = UnsafeRawBufferPointer(rebasing: json[(typeStart + 1)...])
         if hasPrefix(word, Words.msg) {
-            guard let start = valueStart(of: Keys.text, in: json), start < json.count, json[start] == UInt8(ascii: "\"") else {
+            guard let start = valueStart(of: Keys.text, in: json, from: typeStart + 5), start < json.count,
+                  json[start] == UInt8(ascii: "\"") else {
                 return slowPath(json, tag: tag)
             }
             return parseText(UnsafeRawBufferPointer(rebasing: json[(start + 1)...]), tag: tag)
@@ -85,6 +88,7 @@ enum EventScanner {
     // MARK: - Scanning
 
     private enum Keys {
+        static let leadingType: StaticString = "{\"t\":"
         static let type: StaticString = "\"t\":"
         static let text: StaticString = "\"text\":"
         static let cid: StaticString = "\"cid\":"
@@ -98,16 +102,23 @@ enum EventScanner {
     }
 
     /// Index of the first byte of the value of `key` (given as `"name":`), when the key
-    /// follows `{` or `,`.
-    static func valueStart(of key: StaticString, in json: UnsafeRawBufferPointer) -> Int? {
-        let pattern = UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
-        guard json.count > pattern.count else { return nil }
-        var index = 1
-        let last = json.count - pattern.count
+    /// follows `{` or `,`. One pass over the bytes, two compares per byte.
+    static func valueStart(of key: StaticString, in json: UnsafeRawBufferPointer, from start: Int = 1) -> Int? {
+        let count = key.utf8CodeUnitCount
+        guard count >= 2 else { return nil }
+        let pattern = UnsafeRawBufferPointer(start: key.utf8Start, count: count)
+        let first = pattern[0]
+        let second = pattern[1]
+        var index = max(1, start)
+        let last = json.count - count
         while index <= last {
-            if json[index] == UInt8(ascii: "\""), json[index - 1] == UInt8(ascii: ",") || json[index - 1] == UInt8(ascii: "{"),
-               hasPrefix(UnsafeRawBufferPointer(rebasing: json[index...]), pattern) {
-                return index + pattern.count
+            if json[index] == first && json[index + 1] == second {
+                let before = json[index - 1]
+                if before == UInt8(ascii: ",") || before == UInt8(ascii: "{") {
+                    var offset = 2
+                    while offset < count && json[index + offset] == pattern[offset] { offset += 1 }
+                    if offset == count { return index + count }
+                }
             }
             index += 1
         }

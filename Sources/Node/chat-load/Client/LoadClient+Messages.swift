@@ -6,10 +6,9 @@ extension LoadClient {
     func handle(_ message: WebSocketMessage, now: UInt64) {
         switch message {
         case .text(let bytes):
-            let event = bytes.withUnsafeBytes { EventScanner.scan($0, tag: worker.writer.tag) }
-            handle(event, now: now)
+            bytes.withUnsafeBytes { handle(text: $0, now: now) }
         case .binary(let bytes):
-            handle(binaryEvent(bytes), now: now)
+            bytes.withUnsafeBytes { handle(binary: $0, now: now) }
         case .ping(let payload):
             if state == .open || state == .joining { sendRaw(worker.writer.pong(payload)) }
         case .pong:
@@ -23,6 +22,16 @@ extension LoadClient {
                 serverClosed()
             }
         }
+    }
+
+    /// A text message (JSON event).
+    func handle(text: UnsafeRawBufferPointer, now: UInt64) {
+        handle(EventScanner.scan(text, tag: worker.writer.tag), now: now)
+    }
+
+    /// A binary message (compact layout).
+    func handle(binary: UnsafeRawBufferPointer, now: UInt64) {
+        handle(binaryEvent(binary), now: now)
     }
 
     private func handle(_ event: IncomingEvent, now: UInt64) {
@@ -62,18 +71,23 @@ extension LoadClient {
         }
     }
 
-    /// Binary frames of the compact layout: type 1 `msg` (`[id:8][text]`) and type 4 `ack`
-    /// (`[id:8][cid]`).
-    private func binaryEvent(_ bytes: [UInt8]) -> IncomingEvent {
-        guard let frame = try? BinaryFrame(parsing: bytes), frame.payload.count >= 8 else { return .other }
-        let rest = frame.payload.dropFirst(8)
-        switch frame.kind {
-        case .message:
-            return rest.withUnsafeBytes { EventScanner.parseText($0, tag: worker.writer.tag) }
-        case .ack:
-            guard let cid = UInt64(String(decoding: rest, as: UTF8.self)) else { return .other }
+    /// Binary frames of the compact layout (`BinaryFrame`): type 1 `msg` (`[id:8][text]`)
+    /// and type 4 `ack` (`[id:8][cid]`); anything else, or a length that does not match the
+    /// frame, is `other`.
+    private func binaryEvent(_ bytes: UnsafeRawBufferPointer) -> IncomingEvent {
+        // [type:1][user:4][room:2][ts:4][length:2] then [id:8][text or cid], read in place.
+        guard bytes.count >= BinaryFrame.headerSize + 8 else { return .other }
+        let length = Int(bytes[11]) << 8 | Int(bytes[12])
+        guard bytes.count == BinaryFrame.headerSize + length else { return .other }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[(BinaryFrame.headerSize + 8)...])
+        switch bytes[0] {
+        case BinaryFrame.Kind.message.rawValue:
+            return EventScanner.parseText(rest, tag: worker.writer.tag)
+        case BinaryFrame.Kind.ack.rawValue:
+            var index = 0
+            guard let cid = EventScanner.decimal(rest, &index), index == rest.count else { return .other }
             return .ack(cid: cid)
-        case .typing, .read:
+        default:
             return .other
         }
     }
