@@ -30,7 +30,7 @@ extension RunSummary {
             var line = "generator    \(Self.resourceLine(generator))  loop lag max \(Format.ms(counters.maxTickGap)) ms"
             if counters.skipped > 0 { line += "  skipped sends \(Format.grouped(counters.skipped))" }
             if let cost = generatorMicrosPerDelivery {
-                line += "\n             \(Format.fixed(cost, 3)) µs cpu per delivery (one core: ~\(Format.grouped(Int64(1e6 / max(cost, 0.001)))) deliveries/s at that cost)"
+                line += "\n             \(Format.fixed(cost, 3)) µs of generator cpu per delivery (all its work while sending, over deliveries)"
             }
             lines.append(line)
         }
