@@ -1,0 +1,166 @@
+@preconcurrency import Glibc
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs the built `chat-load` binary and reads what it printed.
+enum ChatLoadBinary {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var seconds: Double
+
+        /// stdout parsed as one JSON object (`--json`, `--print-config`).
+        var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
+        }
+    }
+
+    static var path: String { PackageRoot.url.appendingPathComponent(".build/debug/chat-load").path }
+
+    /// Runs `chat-load arguments`, feeding `input` on stdin; kills it after `timeout` seconds.
+    static func run(_ arguments: [String], input: String? = nil, timeout: Double = 60) throws -> Output {
+        let directory = FileManager.default.temporaryDirectory
+        let stamp = UUID().uuidString
+        let outURL = directory.appendingPathComponent("chat-load-\(stamp).out")
+        let errURL = directory.appendingPathComponent("chat-load-\(stamp).err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        let started = Date()
+        try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+        }
+        return Output(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
+            seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// The Node.js peer of bench/peers on a free loopback port.
+final class NodeWSPeer {
+    let process = Process()
+    let port: Int
+
+    /// `node` on the PATH (or /usr/bin/node) and Debian's node-ws: what scripts/setup installs.
+    static var nodePath: String? {
+        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/node" } + ["/usr/bin/node"]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static var isAvailable: Bool {
+        nodePath != nil && FileManager.default.fileExists(atPath: "/usr/share/nodejs/ws/package.json")
+    }
+
+    static let skipReason: Comment = "needs node and Debian's node-ws (scripts/setup installs them from scripts/apt.d/bench.txt)"
+
+    init() throws {
+        port = try FreePort.next()
+        process.executableURL = URL(fileURLWithPath: Self.nodePath ?? "/usr/bin/node")
+        process.arguments = [PackageRoot.url.appendingPathComponent("bench/peers/node-ws-peer.js").path, String(port), "127.0.0.1"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !Self.accepts(port) {
+            guard Date() < deadline, process.isRunning else { throw TestSupportError.io("node-ws peer did not start") }
+            usleep(20_000)
+        }
+    }
+
+    deinit { stop() }
+
+    var url: String { "ws://127.0.0.1:\(port)/ws" }
+    var pid: Int32 { process.processIdentifier }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}
+
+/// Reads nested values of a parsed JSON object: `value(json, "messages", "sent")`.
+func jsonValue(_ object: [String: Any]?, _ path: String...) -> Any? {
+    var current: Any? = object
+    for key in path { current = (current as? [String: Any])?[key] }
+    return current
+}
+
+func jsonInt(_ object: [String: Any]?, _ path: String...) -> Int? {
+    var current: Any? = object
+    for key in path { current = (current as? [String: Any])?[key] }
+    return (current as? NSNumber)?.intValue
+}
+
+func jsonDouble(_ object: [String: Any]?, _ path: String...) -> Double? {
+    var current: Any? = object
+    for key in path { current = (current as? [String: Any])?[key] }
+    return (current as? NSNumber)?.doubleValue
+}
+
+/// `chat-load peer`: the trivial chat server on the Gateway, on a free loopback port.
+final class GatewayPeerProcess {
+    let process = Process()
+    let port: Int
+
+    init() throws {
+        port = try FreePort.next()
+        process.executableURL = URL(fileURLWithPath: ChatLoadBinary.path)
+        process.arguments = ["peer", "--port", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !NodeWSPeer.accepts(port) {
+            guard Date() < deadline, process.isRunning else { throw TestSupportError.io("chat-load peer did not start") }
+            usleep(20_000)
+        }
+    }
+
+    deinit { stop() }
+
+    var url: String { "ws://127.0.0.1:\(port)/ws" }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
