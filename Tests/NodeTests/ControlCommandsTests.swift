@@ -1,5 +1,6 @@
 import Actors
 import Foundation
+import Rooms
 import Testing
 import TestSupport
 @testable import NodeKit
@@ -15,7 +16,7 @@ import TestSupport
         #expect(tree["path"] as? String == "/node")
         #expect(tree["kind"] as? String == "supervisor")
         let children = (tree["children"] as? [[String: Any]]) ?? []
-        #expect(children.compactMap { $0["path"] as? String } == ["/node/shards", "/node/rooms", "/node/gateway", "/node/control"])
+        #expect(children.compactMap { $0["path"] as? String } == ["/node/load-monitor", "/node/shards", "/node/rooms", "/node/gateway", "/node/control"])
         for child in children {
             #expect(child["status"] as? String == "running")
             #expect(child["restarts"] as? Int == 0)
@@ -106,7 +107,8 @@ import TestSupport
         for connection in connections {
             #expect(connection["state"] as? String == "websocket")
             #expect(connection["pending_bytes"] is Int)
-            #expect(connection["budget"] as? Int == 64 * 1024)
+            // The budget of the connection's tier (active after sending, lurker otherwise).
+            #expect([ConnectionTier.active.budget, ConnectionTier.lurker.budget].contains(connection["budget"] as? Int ?? 0))
         }
 
         let toRoom = try await client.request(["cmd": "broadcast", "room": 7, "text": "maintenance at noon"])
