@@ -15,9 +15,16 @@ import Shards
 /// └── /node/gateway
 /// ```
 public enum Node {
-    /// Runs until SIGTERM/SIGINT (exit code 0) or until the root supervisor gives up (1).
+    /// Runs until SIGTERM/SIGINT (exit code 0) or until the root supervisor gives up (1);
+    /// refuses to start (2, like an invalid setting) when TLS_CERT/TLS_KEY cannot be loaded.
     public static func run(configuration: NodeConfiguration) async -> Int32 {
         Log.currentLevel = configuration.logLevel
+        let tls: TLSContext?
+        do { tls = try loadTLS(configuration) } catch {
+            Log.error("node.tls_failed", ["error": error.description])
+            FileHandle.standardError.write(Data("chat-node: invalid configuration:\nTLS_CERT/TLS_KEY: \(error)\n".utf8))
+            return 2
+        }
         let loop: EventLoop
         do { loop = try EventLoop.start(name: "gateway-loop-0") } catch {
             Log.error("node.start_failed", ["error": error.description])
@@ -38,6 +45,7 @@ public enum Node {
         gatewayConfiguration.maxConnections = configuration.maxConnections
         gatewayConfiguration.maxMessageBytes = configuration.maxMessageBytes
         if !configuration.deflate { gatewayConfiguration.deflate = nil }
+        gatewayConfiguration.tls = tls
         let gateway = Gateway(loop: loop, configuration: gatewayConfiguration, application: application)
 
         let shardPath = ActorPath.node.appending("shards")
@@ -77,6 +85,12 @@ public enum Node {
             FileHandle.standardError.write(Data("chat-node: stopping: \(error)\n".utf8))
             return 1
         }
+    }
+
+    /// The TLS context of TLS_CERT and TLS_KEY, nil when TLS is off.
+    static func loadTLS(_ configuration: NodeConfiguration) throws(TLSError) -> TLSContext? {
+        guard let certificate = configuration.tlsCert, let key = configuration.tlsKey else { return nil }
+        return try TLSContext(certificateChainFile: certificate, privateKeyFile: key)
     }
 
     private static func installSignalHandlers(_ stop: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {
