@@ -75,6 +75,7 @@ extension Gateway {
             } else if connection.state == .closing && !session.closeNotifyQueued {
                 session.queueCloseNotify()
             } else {
+                session.releaseHandshakeBuffers()
                 break
             }
         }

@@ -35,9 +35,10 @@ final class TLSSession {
     static let chunkLimit = 16 * 1024 + 512
 
     private let ssl: OpaquePointer
-    private let input: OpaquePointer
-    private let output: OpaquePointer
+    private var input: OpaquePointer
+    private var output: OpaquePointer
     private var broken = false
+    private var handshakeBuffersReleased = false
     /// Whether the handshake was seen complete (OpenSSL forgets it after a fatal error).
     private var established = false
     /// Whether close_notify was queued (`queueCloseNotify`).
@@ -146,6 +147,25 @@ final class TLSSession {
         ERR_clear_error()
         _ = SSL_shutdown(ssl)
         ERR_clear_error()
+    }
+
+    /// Swaps both BIOs for empty ones once the handshake is over and its bytes have left:
+    /// a memory BIO keeps its largest size, and the handshake's flights (about 3 KiB) are
+    /// the largest thing an idle chat connection ever holds. Once per session.
+    func releaseHandshakeBuffers() {
+        guard !handshakeBuffersReleased, established, !broken,
+              BIO_ctrl_pending(input) == 0, BIO_ctrl_pending(output) == 0,
+              let freshInput = BIO_new(BIO_s_mem())
+        else { return }
+        guard let freshOutput = BIO_new(BIO_s_mem()) else {
+            BIO_free(freshInput)
+            return
+        }
+        handshakeBuffersReleased = true
+        SSL_set0_rbio(ssl, freshInput)  // frees the old one
+        SSL_set0_wbio(ssl, freshOutput)
+        input = freshInput
+        output = freshOutput
     }
 
     private func fail() -> TLSError {
