@@ -48,7 +48,7 @@ var targets: [Target] = [
     // MARK: Tests
     .target(name: "TestSupport", dependencies: ["Actors", "CLinux"], path: "Sources/TestSupport"),
     .testTarget(name: "ActorsTests", dependencies: ["Actors", "TestSupport"]),
-    .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], exclude: ["python"]),
+    .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport", "COpenSSL"], exclude: ["python"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "TestSupport"]),
     .testTarget(name: "RoomsTests", dependencies: ["Rooms", "TestSupport"]),
     .testTarget(name: "NodeTests", dependencies: ["NodeKit", "TestSupport"], exclude: ["python"]),

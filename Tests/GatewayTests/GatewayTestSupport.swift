@@ -74,17 +74,39 @@ struct RunningGateway {
     }
 }
 
-/// Open file descriptors of this process.
-func openDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+/// Descriptors of this process that are TCP sockets bound locally to `port`: the
+/// gateway's listening socket and its accepted connections, not the test's clients.
+func openSocketCount(port: Int) -> Int {
+    var inodes = Set<String>()
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        // /proc files report size 0: read them to the end rather than by their size.
+        guard let data = FileHandle(forReadingAtPath: table)?.readDataToEndOfFile() else { continue }
+        let text = String(decoding: data, as: UTF8.self)
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, let local = fields[1].split(separator: ":").last,
+                  Int(local, radix: 16) == port else { continue }
+            inodes.insert(String(fields[9]))
+        }
+    }
+    let directory = "/proc/self/fd"
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return names.reduce(0) { count, name in
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + name),
+              target.hasPrefix("socket:["), inodes.contains(String(target.dropFirst(8).dropLast())) else { return count }
+        return count + 1
+    }
 }
 
 /// A blocking loopback TCP client for raw-bytes tests.
 final class RawClient {
     let fd: Int32
 
-    init(port: Int) throws {
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {  // before connect, so the window starts small
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -112,6 +134,9 @@ final class RawClient {
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count == 0 { return (all, true) }
+            // A signal (SIGCHLD of a process another test started) interrupts a recv with a
+            // timeout even under SA_RESTART: only the timeout ends the wait.
+            if count < 0 && errno == EINTR { continue }
             if count < 0 { return (all, false) }
             all += buffer[0..<count]
             if predicate(all) { return (all, false) }

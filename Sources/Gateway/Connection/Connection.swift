@@ -24,6 +24,9 @@ final class Connection {
     var httpParser: HTTPRequestParser?
     var assembler: WebSocketMessageAssembler?
     var outbound: OutboundQueue
+    /// The TLS session when the gateway serves TLS; reads are decrypted and the queue's
+    /// frames encrypted through it (`Gateway+TLS.swift`).
+    var tls: TLSSession?
     var writeArmed = false
     var dirty = false
     /// permessage-deflate parameters when negotiated.

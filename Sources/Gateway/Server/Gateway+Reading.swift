@@ -30,13 +30,14 @@ extension Gateway {
                 connection.bytesIn &+= count
                 connection.lastActivity = tick
                 connection.pingSentAt = nil
-                process(connection, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+                let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
+                if let session = connection.tls { readTLS(connection, session, bytes) } else { process(connection, bytes) }
                 if count < readBuffer.count { return }
             }
         }
     }
 
-    private func process(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
+    func process(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
         switch connection.state {
         case .http: processHTTP(connection, bytes)
         case .webSocket: processWebSocket(connection, bytes)

@@ -83,7 +83,7 @@ extension Gateway {
         markDirty(connection)
     }
 
-    private func markDirty(_ connection: Connection) {
+    func markDirty(_ connection: Connection) {
         guard !connection.dirty else { return }
         connection.dirty = true
         dirty.append(connection)
@@ -144,6 +144,7 @@ extension Gateway {
     }
 
     func flush(_ connection: Connection) {
+        if let session = connection.tls { return flushTLS(connection, session) }
         while connection.state != .closed && !connection.outbound.isEmpty {
             let count = connection.outbound.fill(vectors, capacity: 64)
             var total = 0
@@ -166,7 +167,7 @@ extension Gateway {
         if connection.state == .closing { Socket.shutdownWrite(connection.fd) }
     }
 
-    private func setWriteInterest(_ connection: Connection, _ wanted: Bool) {
+    func setWriteInterest(_ connection: Connection, _ wanted: Bool) {
         guard connection.writeArmed != wanted else { return }
         connection.writeArmed = wanted
         let events = Epoll.readable | Epoll.readHangup | (wanted ? Epoll.writable : 0)

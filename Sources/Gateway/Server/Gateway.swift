@@ -33,6 +33,8 @@ public actor Gateway {
     var readBuffer: UnsafeMutableRawBufferPointer { scratch.readBuffer }
     var vectors: UnsafeMutablePointer<iovec> { scratch.vectors }
     let sharedCompressor: PerMessageDeflateCompressor?
+    /// Buffers for decrypting and encrypting, only when TLS is on.
+    let tlsScratch: TLSScratch?
     let handshakeConfiguration: WebSocketHandshakeConfiguration
     /// The port listened on (useful when configured with port 0).
     public private(set) var port = 0
@@ -51,6 +53,7 @@ public actor Gateway {
         } else {
             sharedCompressor = nil
         }
+        tlsScratch = configuration.tls == nil ? nil : TLSScratch()
     }
 
     /// Whether new connections are accepted (false while draining).
@@ -74,7 +77,7 @@ public actor Gateway {
             loop.onEveryRound { [weak self] in self?.assumeIsolated { $0.flushDirty() } }
         }
         tickTimer = loop.scheduleRepeating(every: .seconds(1)) { [weak self] in self?.assumeIsolated { $0.onTick() } }
-        Log.info("gateway.listening", ["host": configuration.host, "port": String(port)])
+        Log.info("gateway.listening", ["host": configuration.host, "port": String(port), "tls": configuration.tls == nil ? "off" : "on"])
     }
 
     /// Runs as a supervised child: starts, serves until cancelled, then closes every
@@ -152,9 +155,11 @@ public actor Gateway {
     private func admit(_ fd: Int32) {
         if connectionCount >= configuration.maxConnections {
             counters.refused.add(1, ordering: .relaxed)
-            let busy = HTTPResponse.error(.serviceUnavailable, message: "too many connections").closingConnection()
-            let bytes = busy.serialized()
-            _ = bytes.withUnsafeBytes { try? Socket.write(fd, $0) }
+            if configuration.tls == nil {  // a TLS client could not read a plain answer
+                let busy = HTTPResponse.error(.serviceUnavailable, message: "too many connections").closingConnection()
+                let bytes = busy.serialized()
+                _ = bytes.withUnsafeBytes { try? Socket.write(fd, $0) }
+            }
             Syscall.close(fd)
             return
         }
@@ -169,6 +174,10 @@ public actor Gateway {
         let connection = Connection(
             id: id, fd: fd, now: tick, budget: configuration.defaultBudget, http: configuration.http,
             requestTimeout: configuration.requestTimeoutSeconds)
+        guard startTLS(connection) else {
+            Syscall.close(fd)
+            return
+        }
         do {
             try loop.register(fd, events: Epoll.readable | Epoll.readHangup, handler: ConnectionHandler(gateway: self, id: id))
         } catch {
@@ -249,6 +258,9 @@ public final class GatewayCounters: Sendable {
     public let slowConsumers = Atomic<Int>(0)
     /// Connections closed for protocol errors.
     public let protocolErrors = Atomic<Int>(0)
+    /// Connections closed for a failed TLS handshake or record (plain HTTP or garbage on
+    /// the TLS port, no common version or cipher).
+    public let tlsFailures = Atomic<Int>(0)
 
     init() {}
 }

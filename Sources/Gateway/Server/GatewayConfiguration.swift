@@ -23,6 +23,9 @@ public struct GatewayConfiguration: Sendable {
     /// permessage-deflate settings; nil disables it. The node always answers with
     /// `server_no_context_takeover`, so one compressed frame serves every recipient.
     public var deflate: PerMessageDeflateConfiguration? = PerMessageDeflateConfiguration(serverNoContextTakeover: true)
+    /// TLS (https and wss on the same port) when set; nil serves plain TCP. The handshake
+    /// must finish within `requestTimeoutSeconds`, like the first request.
+    public var tls: TLSContext?
     /// Subprotocols selected when offered.
     public var subprotocols = [GatewayModule.protocolVersion]
 

@@ -57,6 +57,10 @@ public final class Node: Sendable {
 
     private init(configuration: NodeConfiguration) throws {
         self.configuration = configuration
+        let tls: TLSContext?
+        do { tls = try Self.loadTLS(configuration) } catch {
+            throw NodeConfigurationError(problems: ["TLS_CERT/TLS_KEY: \(error)"])
+        }
         // First, so that a second node on the same socket stops here with a clear message.
         let listener = try ControlListener(path: configuration.controlSocket)
         let controlLoop: EventLoop
@@ -104,6 +108,7 @@ public final class Node: Sendable {
         gatewayConfiguration.maxConnections = configuration.maxConnections
         gatewayConfiguration.maxMessageBytes = configuration.maxMessageBytes
         if !configuration.deflate { gatewayConfiguration.deflate = nil }
+        gatewayConfiguration.tls = tls
         gateway = Gateway(loop: loop, configuration: gatewayConfiguration, application: application)
         let gateway = self.gateway
         let chat = self.chat
@@ -250,6 +255,12 @@ public final class Node: Sendable {
     /// Stops the node: clients get 1001, the tree stops in reverse order.
     public func stop() async {
         await root.stop()
+    }
+
+    /// The TLS context of TLS_CERT and TLS_KEY, nil when TLS is off.
+    static func loadTLS(_ configuration: NodeConfiguration) throws(TLSError) -> TLSContext? {
+        guard let certificate = configuration.tlsCert, let key = configuration.tlsKey else { return nil }
+        return try TLSContext(certificateChainFile: certificate, privateKeyFile: key)
     }
 
     private static func installSignalHandlers(_ stop: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {

@@ -14,6 +14,9 @@ do {
 let node: Node
 do {
     node = try Node.start(configuration: configuration)
+} catch let error as NodeConfigurationError {
+    FileHandle.standardError.write(Data("chat-node: invalid configuration:\n\(error.description)\n".utf8))
+    exit(2)
 } catch {
     FileHandle.standardError.write(Data("chat-node: cannot start: \(error)\n".utf8))
     exit(1)
