@@ -63,19 +63,8 @@ public enum RawRESP {
     /// Sends one command and returns the reply's raw text (read until the reply is complete
     /// enough for simple replies, or up to 1 MiB / 2 s).
     public static func command(port: Int, _ args: [String]) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSupportError.io("socket") }
+        guard let fd = loopbackConnect(port: port, receiveTimeoutSeconds: 2) else { throw TestSupportError.io("connect \(port)") }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw TestSupportError.io("connect \(port)") }
         var request = "*\(args.count)\r\n"
         for arg in args { request += "$\(arg.utf8.count)\r\n\(arg)\r\n" }
         let bytes = Array(request.utf8)
@@ -136,4 +125,25 @@ public enum RawRESP {
             return true
         }
     }
+}
+
+/// A blocking TCP connection to 127.0.0.1:`port` with a receive timeout; nil when it fails.
+/// The caller closes the descriptor.
+public func loopbackConnect(port: Int, receiveTimeoutSeconds: Int) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else {
+        close(fd)
+        return nil
+    }
+    return fd
 }

@@ -12,7 +12,7 @@ import TestSupport
 
     /// Runs chatctl with `arguments` and `environment`; exit code, stdout, stderr.
     static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String, String) {
-        try await offPool { try runBlocking(arguments, environment: environment) }
+        try await onOwnThread { try runBlocking(arguments, environment: environment) }
     }
 
     static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> (Int32, String, String) {

@@ -82,14 +82,6 @@ final class ControlTestNode: @unchecked Sendable {
     }
 }
 
-/// Runs blocking work (socket reads, child processes) on a thread of its own: the tests'
-/// cooperative pool has two threads here, and the node under test needs them.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
 /// A control-socket client written with plain Glibc calls (no NodeKit code), so the tests
 /// check the wire format as any other client would see it.
 final class RawControlClient: @unchecked Sendable {
@@ -119,17 +111,17 @@ final class RawControlClient: @unchecked Sendable {
 
     /// Writes raw bytes.
     func write(_ bytes: [UInt8]) async throws {
-        try await offPool { try self.writeBlocking(bytes) }
+        try await onOwnThread { try self.writeBlocking(bytes) }
     }
 
     /// Reads one reply line (without its newline), waiting up to `timeout` seconds.
     func readLine(timeout: Double = 10) async throws -> String {
-        try await offPool { try self.readLineBlocking(timeout: timeout) }
+        try await onOwnThread { try self.readLineBlocking(timeout: timeout) }
     }
 
     /// Sends a line and returns the reply line.
     func roundTrip(_ line: String) async throws -> String {
-        try await offPool {
+        try await onOwnThread {
             try self.writeBlocking(Array((line + "\n").utf8))
             return try self.readLineBlocking(timeout: 10)
         }
@@ -182,7 +174,7 @@ final class RawControlClient: @unchecked Sendable {
 /// HTTP/1.1 GET over a plain socket (status and body), nil when the node is not reachable.
 enum HTTPTestClient {
     static func get(port: Int, path: String) async -> (status: Int, body: String)? {
-        (try? await offPool { getBlocking(port: port, path: path) }) ?? nil
+        (try? await onOwnThread { getBlocking(port: port, path: path) }) ?? nil
     }
 
     static func getBlocking(port: Int, path: String) -> (status: Int, body: String)? {
@@ -275,7 +267,7 @@ final class PythonPeer: @unchecked Sendable {
                 skipped.append(line)
                 continue
             }
-            let chunk = try await offPool { handle.availableData }
+            let chunk = try await onOwnThread { handle.availableData }
             if chunk.isEmpty { break }
             buffer += chunk
         }
