@@ -54,6 +54,12 @@ import Testing
         }
     }
 
+    @Test func severalGatewayLoopsAreRefusedUntilSupported() {
+        #expect(throws: NodeConfigurationError.self) {
+            try NodeConfiguration.load(environment: ["DEV_LOGIN": "1", "GATEWAY_LOOPS": "2"], arguments: [])
+        }
+    }
+
     @Test func tlsNeedsBothFiles() {
         #expect(throws: NodeConfigurationError.self) {
             try NodeConfiguration.load(environment: ["DEV_LOGIN": "1", "TLS_CERT": "/c.pem"], arguments: [])
