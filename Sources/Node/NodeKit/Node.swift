@@ -97,6 +97,7 @@ public final class Node: Sendable {
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
         let store = Self.makeStore(storeConfiguration, client: valkey)
         chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
+        if let valkey { Self.connectNodes(chat: chat, client: valkey, loop: loop) }
         operations = NodeOperations(
             registry: registry, chat: chat, links: links, degradation: DegradationControl(),
             memoryLimitBytes: configuration.memoryLimitMB << 20)
@@ -215,6 +216,25 @@ public final class Node: Sendable {
     private func closeOperations() {
         control.listener.close()
         control.loop.shutdown()
+    }
+
+    /// Cross-node fan-out: room messages are published on the room's channel; rooms with
+    /// local subscribers are subscribed; messages from other nodes go to the local room.
+    private static func connectNodes(chat: ChatService, client: any ValkeyClient, loop: EventLoop) {
+        chat.crossNode = CrossNodeLink(
+            publish: { room, payload in
+                let channel = Keyspace.roomChannel(room)
+                _ = client.assumeIsolated { client -> Bool in
+                    var encoder = RESPEncoder(reservingCapacity: payload.count + 64)
+                    client.appendPublish(channel, payload, to: &encoder)
+                    return client.submit(encoder.take(), commands: 1, key: channel) { _ in }
+                }
+            },
+            subscribe: { room in client.assumeIsolated { $0.subscribe(Keyspace.roomChannel(room)) } },
+            unsubscribe: { room in client.assumeIsolated { $0.unsubscribe(Keyspace.roomChannel(room)) } })
+        loop.execute {
+            client.assumeIsolated { $0.setMessageHandler { _, payload in chat.receiveRemote(payload) } }
+        }
     }
 
     /// The store: Valkey through `client`, or memory when there is none.

@@ -119,6 +119,7 @@ extension ChatService {
         let messageID = idGenerator.next(nowMs: time)
         let message = ChatMessage(chat: .room(id), id: messageID, from: user, ts: time, text: text)
         deliver(room.assumeIsolated { $0.post(message, except: session.connection, nowMs: time) })
+        crossNode?.publish(id, CrossNodeMessage.encode(instance: instance, room: id, message: message))
         let stored = StoredMessage(id: messageID, from: user, ts: time, text: text)
         store.append(stored, to: .room(id)) { [self] result in
             let acked = result.map { true }

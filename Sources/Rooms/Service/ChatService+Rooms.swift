@@ -9,6 +9,7 @@ extension ChatService {
         if let room = rooms[id] { return room }
         let room = Room(id: id, loop: loop, nowMs: now())
         rooms[id] = room
+        crossNode?.subscribe(id)
         if let supervisor = roomsSupervisor {
             let spec = roomChildSpec(id)
             Task {
@@ -60,11 +61,21 @@ extension ChatService {
         let idleMs = configuration.roomIdleMs
         for (id, room) in rooms where room.assumeIsolated({ $0.isIdle(nowMs: time, idleMs: idleMs) }) {
             rooms[id] = nil
+            crossNode?.unsubscribe(id)
             room.assumeIsolated { $0.stop() }
             if let supervisor = roomsSupervisor {
                 Task { try? await supervisor.deleteChild(String(id)) }
             }
         }
+    }
+
+    /// A room message published by another node: delivered to this node's subscribers of
+    /// the room (nothing is stored: the sending node did that). Own publications, unknown
+    /// rooms and malformed payloads are ignored.
+    public func receiveRemote(_ payload: [UInt8]) {
+        guard let (sender, roomID, message) = CrossNodeMessage.decode(payload), sender != instance,
+              let room = rooms[roomID] else { return }
+        deliver(room.assumeIsolated { $0.post(message, except: nil, nowMs: now()) })
     }
 
     /// Tells the watchers of `user` that they came online or went offline.

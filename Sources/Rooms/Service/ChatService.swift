@@ -27,6 +27,10 @@ public final class ChatService: @unchecked Sendable {
     var idleConnections: Set<ConnectionID> = []
     var idGenerator: MessageIDGenerator
     var rateLimiter: UserRateLimiter
+    /// Other nodes, through Valkey pub/sub (nil on a node alone).
+    public var crossNode: CrossNodeLink?
+    /// This process's identity on the room channels (its own publications are skipped).
+    public let instance = UInt64.random(in: 1...UInt64.max)
     /// The degradation level in force (set by the load monitor through `setLevel`).
     public internal(set) var level = LoadLevel.normal
     /// Wall clock in milliseconds (injected for tests).
