@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,6 +33,8 @@ def wait_http(port, path="/health", timeout=15):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1):
                 return
+        except urllib.error.HTTPError:
+            return  # it answered (the peer has no page at /)
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing answers on {port}")
@@ -86,7 +89,11 @@ class Peer:
         self.port = free_port()
         self.process = subprocess.Popen(pinned(0, ["node", os.path.join(ROOT, "bench/peers/node-ws-peer.js"),
                                                    str(self.port)]), stdout=subprocess.DEVNULL)
-        wait_http(self.port, "/")
+        try:
+            wait_http(self.port, "/")
+        except RuntimeError:
+            self.stop()
+            raise
         self.url = f"ws://127.0.0.1:{self.port}/ws"
 
     def stop(self):
