@@ -60,6 +60,9 @@ import TestSupport
         moved("chat_connections_accepted_total{}", by: 2)
         moved("chat_received_bytes_total{}", by: 100)
         #expect(after.samples["chat_sessions{}"] == 2)
+        // Both sessions by tier: they add up to the sessions.
+        let byTier = ["premium", "active", "lurker", "idle"].map { after.samples["chat_connections{tier=\($0)}"] ?? -1 }
+        #expect(byTier.allSatisfy { $0 >= 0 } && byTier.reduce(0, +) == 2)
         #expect(after.samples["chat_rooms_active{}"] == 1)
         #expect((after.samples["chat_connections{tier=all}"] ?? 0) >= 2)
         #expect(after.samples["chat_supervisor_restarts_total{supervisor=/node/rooms}"] == 1)

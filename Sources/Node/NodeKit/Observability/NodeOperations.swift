@@ -72,6 +72,7 @@ public final class NodeOperations: Sendable {
         snapshot.bytesIn = counters.bytesIn.load(ordering: .relaxed)
         snapshot.bytesOut = counters.bytesOut.load(ordering: .relaxed)
         snapshot.sessions = chat.sessionCount
+        snapshot.tiers = Dictionary(uniqueKeysWithValues: ConnectionTier.allCases.map { ($0.rawValue, chat.connectionsByTier[$0] ?? 0) })
         snapshot.rooms = chat.roomCount
         snapshot.received = chat.counters.received.load(ordering: .relaxed)
         snapshot.delivered = chat.counters.delivered.load(ordering: .relaxed)

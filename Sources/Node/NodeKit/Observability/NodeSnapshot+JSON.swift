@@ -7,6 +7,7 @@ struct HealthReport: Encodable {
     var status: String
     var connections: Int
     var sessions: Int
+    var tiers: [String: Int]
     var memoryBytes: Int?
     var memoryLimitBytes: Int
     var cpuPercent: Double
@@ -19,7 +20,7 @@ struct HealthReport: Encodable {
     var uptimeS: Int
 
     enum CodingKeys: String, CodingKey {
-        case status, connections, sessions, level, shards, draining
+        case status, connections, sessions, tiers, level, shards, draining
         case memoryBytes = "memory_bytes", memoryLimitBytes = "memory_limit_bytes", cpuPercent = "cpu_percent"
         case levelPinned = "level_pinned", shardsUp = "shards_up", shardsDown = "shards_down", uptimeS = "uptime_s"
     }
@@ -76,7 +77,7 @@ extension NodeSnapshot {
     /// The `/health` body and whether it is healthy (200) or not (503).
     func healthJSON() -> (healthy: Bool, json: String) {
         let report = HealthReport(
-            status: status, connections: connections, sessions: sessions, memoryBytes: residentBytes,
+            status: status, connections: connections, sessions: sessions, tiers: tiers, memoryBytes: residentBytes,
             memoryLimitBytes: memoryLimitBytes, cpuPercent: Self.rounded(rates.cpuPercent),
             level: levels.effective.rawValue, levelPinned: levels.pinned != nil, shards: shards.count,
             shardsUp: shardsUp, shardsDown: shards.count - shardsUp, draining: draining, uptimeS: Int(uptimeSeconds))

@@ -4,8 +4,9 @@ extension NodeSnapshot {
     /// The snapshot in the Prometheus text format.
     public func prometheusText() -> String {
         var out = PrometheusText()
-        out.family("chat_connections", .gauge, "Open connections (HTTP and WebSocket), by tier.",
-                   [([("tier", "all")], Double(connections))])
+        out.family("chat_connections", .gauge, "Open connections (HTTP and WebSocket) as tier=\"all\"; chat sessions by tier.",
+                   [([("tier", "all")], Double(connections))]
+                       + tiers.keys.sorted().map { ([("tier", $0)], Double(tiers[$0] ?? 0)) })
         out.single("chat_sessions", .gauge, "Open chat sessions (authenticated WebSockets).", sessions)
         out.single("chat_connections_accepted_total", .counter, "Connections accepted.", accepted)
         out.single("chat_connections_refused_total", .counter, "Connections refused over MAX_CONNECTIONS.", refused)

@@ -32,6 +32,8 @@ public struct NodeSnapshot: Sendable {
     public var accepted = 0, refused = 0
     /// Open chat sessions (authenticated WebSockets).
     public var sessions = 0
+    /// Chat sessions by connection tier (premium, active, lurker, idle).
+    public var tiers: [String: Int] = [:]
     /// Active rooms.
     public var rooms = 0
     /// Client messages received; fan-out deliveries; frames queued for clients.
