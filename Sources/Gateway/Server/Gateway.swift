@@ -83,6 +83,10 @@ public actor Gateway {
     /// Runs as a supervised child: starts, serves until cancelled, then closes every
     /// connection with 1001 (going away).
     public func run() async throws {
+        // A run that was killed may not have seen its stop yet: end it before the next one.
+        if stopContinuation != nil { stop() }
+        runGeneration &+= 1
+        let generation = runGeneration
         try start()
         let loop = self.loop
         await withTaskCancellationHandler {
@@ -90,10 +94,17 @@ public actor Gateway {
                 stopContinuation = continuation
             }
         } onCancel: {
-            loop.execute { [weak self] in self?.assumeIsolated { $0.stop() } }
+            loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun(generation) } }
         }
     }
 
+    /// Stops the run numbered `generation`; a late stop meant for an earlier run is ignored.
+    func stopRun(_ generation: UInt64) {
+        guard generation == runGeneration else { return }
+        stop()
+    }
+
+    var runGeneration: UInt64 = 0
     var stopContinuation: CheckedContinuation<Void, Never>?
 
     /// Stops accepting; open WebSockets are told 1001 and closed after their output.

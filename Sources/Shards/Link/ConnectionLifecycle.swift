@@ -23,6 +23,18 @@ final class ConnectionLifecycle {
     private var continuation: CheckedContinuation<Void, any Error>?
     private var pingTimer: UInt64?
     private var roundHookInstalled = false
+    /// Counts runs, so that a late stop meant for an earlier run (a killed run's
+    /// cancellation arrives after its successor started) is ignored.
+    private(set) var generation: UInt64 = 0
+
+    /// Whether a run is suspended (started and neither lost nor stopped).
+    var isRunning: Bool { continuation != nil }
+
+    /// Starts counting a new run and returns its number.
+    func nextGeneration() -> UInt64 {
+        generation &+= 1
+        return generation
+    }
 
     init(loop: EventLoop) {
         self.loop = loop

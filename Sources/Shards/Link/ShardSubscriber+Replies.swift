@@ -30,7 +30,9 @@ extension ShardSubscriber {
         life.lost(error)
     }
 
-    func stopRun() {
+    /// Stops the run numbered `generation` (nil: whichever runs now).
+    func stopRun(_ generation: UInt64? = nil) {
+        if let generation, generation != life.generation { return }
         endConnection()
         life.stop()
     }
