@@ -30,10 +30,9 @@ final class ConnectionLifecycle {
     /// Whether a run is suspended (started and neither lost nor stopped).
     var isRunning: Bool { continuation != nil }
 
-    /// Starts counting a new run and returns its number.
-    func nextGeneration() -> UInt64 {
-        generation &+= 1
-        return generation
+    /// Whether a stop meant for run `generation` (nil: whichever runs now) applies.
+    func isCurrent(_ generation: UInt64?) -> Bool {
+        generation.map { $0 == self.generation } ?? true
     }
 
     init(loop: EventLoop) {
@@ -53,13 +52,16 @@ final class ConnectionLifecycle {
 
     /// One connection's life: opens a connection to `host:port`, lets `wire` attach the
     /// owner's callbacks, and suspends until `lost` (throws) or `stop` (returns).
-    /// `onCancel` runs on cancellation, from any thread: it must hop to the loop and call `stop`.
+    /// `onCancel` runs on cancellation, from any thread, with this run's number: it must hop
+    /// to the loop and stop the run if `isCurrent` still says so.
     func run(
         host: String, port: Int, timeout: Duration,
         wire: (RESPConnection) -> Void,
-        onCancel: @escaping @Sendable () -> Void,
+        onCancel: @escaping @Sendable (UInt64) -> Void,
         isolation: isolated (any Actor)? = #isolation
     ) async throws {
+        generation &+= 1
+        let current = generation
         let connection = RESPConnection(loop: loop, host: host, port: port)
         self.connection = connection
         wire(connection)
@@ -69,7 +71,7 @@ final class ConnectionLifecycle {
                 connection.open(timeout: timeout)
             }
         } onCancel: {
-            onCancel()
+            onCancel(current)
         }
     }
 

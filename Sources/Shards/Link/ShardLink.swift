@@ -113,14 +113,13 @@ public actor ShardLink: Inspectable {
         let loop = self.loop
         // A run that was killed may not have seen its stop yet: end it before the next one.
         if life.isRunning { stopRun() }
-        let generation = life.nextGeneration()
         try await life.run(
             host: host, port: port, timeout: configuration.connectTimeout,
             wire: { connection in
                 self.connection = connection
                 Self.wire(connection, to: self)
             },
-            onCancel: { loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun(generation) } } })
+            onCancel: { generation in loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun(generation) } } })
     }
 
     /// Routes the connection's callbacks (on the loop thread) into this actor.

@@ -32,7 +32,7 @@ extension ShardSubscriber {
 
     /// Stops the run numbered `generation` (nil: whichever runs now).
     func stopRun(_ generation: UInt64? = nil) {
-        if let generation, generation != life.generation { return }
+        guard life.isCurrent(generation) else { return }
         endConnection()
         life.stop()
     }
