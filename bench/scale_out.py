@@ -69,9 +69,10 @@ class Stack:
         for index in range(1, nodes + 1):
             port = free_port()
             env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", NODE_ID=str(index), STORE="valkey",
-                       VALKEY_HOSTS=",".join(f"127.0.0.1:{p}" for p in ports), JWT_SECRET=SECRET, LOG_LEVEL="error",
+                       VALKEY_HOSTS=",".join(f"127.0.0.1:{p}" for p in ports), LOG_LEVEL="error",
                        RATE_LIMIT="100000", MAX_CONNECTIONS="20000", LOAD_SAMPLE_SECONDS="3600",
                        CONTROL_SOCKET=f"{self.folder}/node-{index}.sock")
+            env["JWT_SECRET"] = SECRET  # a throwaway secret per run
             self.spawn("node", [os.path.join(ROOT, ".build/release/chat-node")], env)
             self.node_ports.append(port)
         for port in self.node_ports:
