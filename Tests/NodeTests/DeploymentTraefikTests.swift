@@ -12,7 +12,7 @@ import TestSupport
             "/bin/sh", [Deployment.path("compose/traefik/render.sh"), folder], environment: environment,
             removing: ["CHAT_BACKENDS", "CHAT_DOMAIN", "CHAT_HEALTH_INTERVAL", "ACME_EMAIL", "ACME_CHALLENGE", "ACME_STORAGE",
                        "ACME_CA_SERVER", "CF_DNS_API_TOKEN", "TRAEFIK_TLS_CERT", "TRAEFIK_TLS_KEY", "TRAEFIK_DYNAMIC_DIR",
-                       "TRAEFIK_HTTP_ADDRESS", "TRAEFIK_HTTPS_ADDRESS", "TRAEFIK_PING_ADDRESS"],
+                       "TRAEFIK_HTTP_ADDRESS", "TRAEFIK_HTTPS_ADDRESS", "TRAEFIK_PING_ADDRESS", "CHAT_RETRY_ATTEMPTS"],
             timeout: 20)
         return (folder, result)
     }
@@ -91,6 +91,7 @@ import TestSupport
                 ["CHAT_BACKENDS": "backend:8080"],  // not a URL
                 ["CHAT_BACKENDS": " , "],  // no node
                 ["TRAEFIK_TLS_CERT": "/data/origin.pem"],  // certificate without key
+                ["CHAT_RETRY_ATTEMPTS": "three"],  // not a number
                 ["CHAT_DOMAIN": "chat.example.com", "ACME_EMAIL": "ops@example.com", "ACME_CHALLENGE": "carrier-pigeon"],
             ] {
                 let (folder, result) = try render(environment)

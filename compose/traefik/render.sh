@@ -13,6 +13,8 @@
 #   CHAT_BACKENDS          node URLs, comma or space separated (http://backend:8080)
 #   CHAT_DOMAIN            serve only this host name (Host rule); needed for TLS
 #   CHAT_HEALTH_INTERVAL   how often Traefik probes GET /health on each node (10s)
+#   CHAT_RETRY_ATTEMPTS    tries per request when a node cannot be reached (3): a client whose
+#                          node just died is sent to another node instead of getting 502
 #   TRAEFIK_HTTP_ADDRESS   HTTP entry point (:80)
 #   TRAEFIK_HTTPS_ADDRESS  HTTPS entry point when TLS is on (:443)
 #   TRAEFIK_PING_ADDRESS   internal entry point of /ping for health checks (:8082)
@@ -30,6 +32,7 @@ set -eu
 backends=${CHAT_BACKENDS:-http://backend:8080}
 domain=${CHAT_DOMAIN:-}
 interval=${CHAT_HEALTH_INTERVAL:-10s}
+retry_attempts=${CHAT_RETRY_ATTEMPTS:-3}
 http_address=${TRAEFIK_HTTP_ADDRESS:-:80}
 https_address=${TRAEFIK_HTTPS_ADDRESS:-:443}
 ping_address=${TRAEFIK_PING_ADDRESS:-:8082}
@@ -64,6 +67,10 @@ elif [ -n "$acme_email" ]; then
         *) die "ACME_CHALLENGE must be dns-cloudflare, http or tls, got $challenge" ;;
     esac
 fi
+
+case $retry_attempts in
+    '' | *[!0-9]*) die "CHAT_RETRY_ATTEMPTS must be a whole number, got $retry_attempts" ;;
+esac
 
 if [ -n "$domain" ]; then rule="Host(\`$domain\`)"; else rule="PathPrefix(\`/\`)"; fi
 if [ "$tls" = none ]; then entry=web; else entry=websecure; fi
@@ -127,9 +134,12 @@ if [ "$tls" = none ]; then entry=web; else entry=websecure; fi
 # MARK: dynamic configuration
 {
     echo "# Traefik dynamic configuration for chat-node, rendered by compose/traefik/render.sh."
-    echo "# One router to the chat service; WebSocket upgrades (/ws) need nothing special."
+    echo "# One router to the chat service; WebSocket upgrades (/ws) pass through as they are"
+    echo "# (Traefik forwards Upgrade/Connection and then copies bytes both ways)."
     echo "# Traefik probes GET /health on every node and sends no new connection to a node that"
-    echo "# fails it: no answer (stopped, draining after SIGTERM) or 503 (no Valkey shard)."
+    echo "# fails it: no answer (stopped) or 503 (draining after SIGTERM, no Valkey shard)."
+    echo "# Between two probes, a node that refuses connections (just died) costs a retry on"
+    echo "# another node, not an error (middleware chat-retry)."
     echo "http:"
     echo "  routers:"
     echo "    chat:"
@@ -137,6 +147,10 @@ if [ "$tls" = none ]; then entry=web; else entry=websecure; fi
     echo "      entryPoints:"
     echo "        - $entry"
     echo "      service: chat"
+    if [ "$retry_attempts" -gt 1 ]; then
+        echo "      middlewares:"
+        echo "        - chat-retry"
+    fi
     case $tls in
         acme)
             echo "      tls:"
@@ -146,6 +160,13 @@ if [ "$tls" = none ]; then entry=web; else entry=websecure; fi
         files)
             echo "      tls: {}" ;;
     esac
+    if [ "$retry_attempts" -gt 1 ]; then
+        echo "  middlewares:"
+        echo "    chat-retry:"
+        echo "      retry:"
+        echo "        attempts: $retry_attempts"
+        echo "        initialInterval: 100ms"
+    fi
     echo "  services:"
     echo "    chat:"
     echo "      loadBalancer:"

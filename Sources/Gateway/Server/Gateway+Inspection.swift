@@ -30,6 +30,14 @@ extension Gateway {
         connections.reduce(0) { count, connection in count + (connection?.state == .webSocket ? 1 : 0) }
     }
 
+    /// Open WebSockets plus connections still closing (a close frame sent, the peer's close
+    /// or the linger timeout not yet seen): what a drain waits to reach zero.
+    public var lingeringWebSocketCount: Int {
+        connections.reduce(0) { count, connection in
+            count + (connection?.state == .webSocket || connection?.state == .closing ? 1 : 0)
+        }
+    }
+
     /// The `limit` connections with the most bytes waiting to be written (ties by id).
     public func topConnections(limit: Int) -> [ConnectionInfo] {
         var all: [ConnectionInfo] = []

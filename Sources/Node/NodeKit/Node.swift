@@ -5,6 +5,7 @@ import Foundation
 import Gateway
 import Rooms
 import Shards
+import Synchronization
 
 /// A chat node built from its configuration: the loop, the supervision tree, the gateway,
 /// the chat service. `start` builds it; `run` runs the tree until it stops.
@@ -48,6 +49,10 @@ public final class Node: Sendable {
     public let control: ControlServer
     /// The degradation level (the load monitor sets it, operators pin it).
     public var degradation: DegradationControl { operations.degradation }
+    /// Store batches sent to Valkey and not yet answered (a drain waits for them).
+    public let storeWrites: StoreWritesInFlight
+    /// The drain sequence of SIGTERM and the control socket's `drain`.
+    let drainSequence: NodeDrain
 
     /// Builds a node (nothing listens until `run`).
     public static func start(configuration: NodeConfiguration) throws -> Node {
@@ -95,7 +100,9 @@ public final class Node: Sendable {
         chatConfiguration.maxTextBytes = configuration.maxTextBytes
         chatConfiguration.rateLimitPerMinute = configuration.rateLimit
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
-        let store = Self.makeStore(storeConfiguration, client: valkey)
+        let storeWrites = StoreWritesInFlight()
+        self.storeWrites = storeWrites
+        let store = Self.makeStore(storeConfiguration, client: valkey, writes: storeWrites)
         chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
         if let valkey { Self.connectNodes(chat: chat, client: valkey, loop: loop) }
         operations = NodeOperations(
@@ -112,6 +119,7 @@ public final class Node: Sendable {
         gatewayConfiguration.tls = tls
         gateway = Gateway(loop: loop, configuration: gatewayConfiguration, application: application)
         let gateway = self.gateway
+        drainSequence = NodeDrain(gateway: gateway, operations: operations, writes: storeWrites)
         let chat = self.chat
         let maxConnections = configuration.maxConnections
         let degradation = operations.degradation
@@ -124,7 +132,7 @@ public final class Node: Sendable {
         degradation.onChange { level in loop.execute { chat.setLevel(level) } }
         control = Self.controlServer(
             listener: listener, loop: controlLoop, configuration: configuration, registry: registry, gateway: gateway,
-            chat: chat, operations: operations)
+            chat: chat, operations: operations, drain: drainSequence)
         let control = self.control
         root = Self.tree(registry: registry, shards: shardsSupervisor, gateway: gateway, chat: chat, loop: loop,
                          monitor: loadMonitor, extraChildren: [
@@ -189,12 +197,12 @@ public final class Node: Sendable {
     /// The control server on a loop of its own, with the 1 s sampler on that loop.
     private static func controlServer(listener: ControlListener, loop controlLoop: EventLoop, configuration: NodeConfiguration,
                                       registry: ActorRegistry, gateway: Gateway, chat: ChatService,
-                                      operations: NodeOperations) -> ControlServer {
+                                      operations: NodeOperations, drain: NodeDrain) -> ControlServer {
         operations.attach(gateway.counters)
         var settings = ControlServerConfiguration()
         settings.token = configuration.controlToken
         settings.maxTextBytes = configuration.maxTextBytes
-        let commands = ControlCommands(registry: registry, gateway: gateway, chat: chat, operations: operations)
+        let commands = ControlCommands(registry: registry, gateway: gateway, chat: chat, operations: operations, drain: drain)
         let sampler = operations.sampler
         controlLoop.execute {
             sampler.tick()
@@ -203,13 +211,13 @@ public final class Node: Sendable {
         return ControlServer(loop: controlLoop, listener: listener, configuration: settings, commands: commands)
     }
 
-    /// Drains: WebSocket upgrades are refused (503), open WebSockets are closed with 1001,
-    /// `/health` answers 503; HTTP keeps being served and the node keeps running.
-    /// Returns the number of WebSockets closed.
+    /// Drains (`NodeDrain`): `/health` and WebSocket upgrades answer 503, chat frames are no
+    /// longer taken, store writes in flight are answered (their acks sent), then open
+    /// WebSockets are closed with 1001 after their pending output. HTTP keeps being served and
+    /// the node keeps running. Returns the number of WebSockets closed.
     @discardableResult
     public func drain() async -> Int {
-        operations.startDraining()
-        return await gateway.closeWebSockets(code: .goingAway, reason: "draining")
+        await drainSequence.run().closed
     }
 
     /// Closes the control socket (removing its file) and stops its loop.
@@ -238,14 +246,23 @@ public final class Node: Sendable {
     }
 
     /// The store: Valkey through `client`, or memory when there is none.
-    private static func makeStore(_ storeConfiguration: ChatStoreConfiguration, client: (any ValkeyClient)?) -> ChatStore {
+    /// Batches are counted in `writes` from submit to answer, for the drain.
+    private static func makeStore(_ storeConfiguration: ChatStoreConfiguration, client: (any ValkeyClient)?,
+                                  writes: StoreWritesInFlight) -> ChatStore {
         guard let client else { return MemoryChatStore(configuration: storeConfiguration, now: WallClock.nowMs) }
         let submitter = ValkeySubmitter(client: client)
-        return ValkeyChatStore(configuration: storeConfiguration, submit: submitter.submit, now: WallClock.nowMs)
+        return ValkeyChatStore(configuration: storeConfiguration, submit: { route, bytes, count, completion in
+            writes.started()
+            submitter.submit(route, bytes, count) { result in
+                writes.finished()
+                completion(result)
+            }
+        }, now: WallClock.nowMs)
     }
 
     /// Runs until `stop()`, SIGTERM/SIGINT (exit code 0) or until the root supervisor gives
-    /// up (1).
+    /// up (1). A signal drains first (`NodeDrain`, at most about 7 s), then stops the tree; a
+    /// watchdog ends the process if that has not happened `shutdownLimit` after the signal.
     public func run(handleSignals: Bool = true) async -> Int32 {
         let root = self.root
         if let cluster = valkey as? ClusterClient {
@@ -256,7 +273,16 @@ public final class Node: Sendable {
                 loop.execute { cluster.assumeIsolated { $0.start() } }
             }
         }
-        let signals = handleSignals ? Self.installSignalHandlers { Task { await root.stop() } } : []
+        let drain = drainSequence
+        let signalled = Atomic<Bool>(false)
+        let signals = handleSignals ? Self.installSignalHandlers {
+            guard !signalled.exchange(true, ordering: .relaxed) else { return }
+            Self.startShutdownWatchdog()
+            Task {
+                await drain.run()
+                await root.stop()
+            }
+        } : []
         defer { signals.forEach { $0.cancel() } }
         do {
             try await root.run()
@@ -281,6 +307,19 @@ public final class Node: Sendable {
     static func loadTLS(_ configuration: NodeConfiguration) throws(TLSError) -> TLSContext? {
         guard let certificate = configuration.tlsCert, let key = configuration.tlsKey else { return nil }
         return try TLSContext(certificateChainFile: certificate, privateKeyFile: key)
+    }
+
+    /// How long after SIGTERM the process may take to exit (Docker's default grace is 10 s).
+    static let shutdownLimit: Duration = .milliseconds(9_500)
+
+    /// Ends the process if the drain and the stop of the tree have not within `shutdownLimit`.
+    private static func startShutdownWatchdog() {
+        let (seconds, attoseconds) = shutdownLimit.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
+            Log.error("node.shutdown_timeout", ["limit_ms": String(nanoseconds / 1_000_000)])
+            _exit(1)
+        }
     }
 
     private static func installSignalHandlers(_ stop: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {

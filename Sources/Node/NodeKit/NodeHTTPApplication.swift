@@ -61,7 +61,10 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
         chat.opened(connection, claims: session.claims)
     }
 
+    /// While draining, chat frames are dropped unanswered: the client, told 1001 soon after,
+    /// sends again what was not acknowledged on the node it reconnects to (`NodeDrain`).
     func received(_ message: WebSocketMessage, from connection: ConnectionID, on gateway: isolated Gateway) {
+        guard !operations.isDraining else { return }
         chat.received(message, from: connection)
     }
 

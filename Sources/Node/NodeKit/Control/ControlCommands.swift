@@ -13,13 +13,15 @@ final class ControlCommands: Sendable {
     let gateway: Gateway
     let chat: ChatService
     let operations: NodeOperations
+    let drain: NodeDrain
     let loop: EventLoop
 
-    init(registry: ActorRegistry, gateway: Gateway, chat: ChatService, operations: NodeOperations) {
+    init(registry: ActorRegistry, gateway: Gateway, chat: ChatService, operations: NodeOperations, drain: NodeDrain) {
         self.registry = registry
         self.gateway = gateway
         self.chat = chat
         self.operations = operations
+        self.drain = drain
         self.loop = gateway.loop
     }
 
@@ -98,10 +100,8 @@ final class ControlCommands: Sendable {
             Log.warn("control.broadcast", ["room": room.map(String.init) ?? "all", "recipients": String(sent)])
             return ControlReply.success(BroadcastResult(recipients: sent, room: room), id: id)
         case .drain:
-            let wasDraining = operations.startDraining()
-            let closed = await gateway.closeWebSockets(code: .goingAway, reason: "draining")
-            if !wasDraining { Log.warn("node.draining", ["closed": String(closed)]) }
-            return ControlReply.success(DrainResult(draining: true, closed: closed), id: id)
+            let outcome = await drain.run()
+            return ControlReply.success(DrainResult(draining: true, closed: outcome.closed), id: id)
         }
     }
 
