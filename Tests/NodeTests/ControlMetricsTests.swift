@@ -164,6 +164,17 @@ import TestSupport
             #expect(commands >= flushes, "\(name): at least one command per flush")
             #expect(commands <= delta("chat_valkey_commands_total{shard=\(name)}"), "\(name): no more written than accepted")
         }
+        // `stats` shows the same histograms, summarised.
+        let stats = try await node.client().request(["cmd": "stats"])
+        let latency = try #require(stats["latency"] as? [String: Any])
+        let storeAck = try #require(latency["store_ack"] as? [String: Any])
+        #expect(storeAck["count"] as? Int == Int(after.samples["chat_store_ack_seconds_count{}"] ?? -1))
+        #expect((storeAck["p99_ms"] as? Double ?? -1) >= (storeAck["p50_ms"] as? Double ?? 0))
+        #expect((latency["fanout_remote"] as? [String: Any])?["count"] as? Int == 0)
+        for shard in try #require(stats["shards"] as? [[String: Any]]) {
+            #expect((shard["flushes"] as? Int ?? 0) >= 1, "\(shard)")
+            #expect((shard["batch_mean"] as? Double ?? 0) >= 1, "\(shard)")
+        }
         peer.send("quit")
         await node.stop()
         shards.forEach { $0.kill() }
