@@ -57,7 +57,7 @@ import TestSupport
             #expect(before.samples["chat_fanout_seconds_bucket{le=\(bound),origin=remote}"] == 0)
         }
 
-        // Traffic: two users, one room, five messages, a typing event, one invalid frame;
+        // Traffic: two users, one room, five messages, a DM, a typing event, one invalid frame;
         // a room killed; a pinned level that sheds LOW events, then typing again.
         let peer = try PythonPeer(script: "metrics_peer.py", arguments: [String(node.port), String(node.port), node.secret, "5"])
         #expect(try await peer.next()["event"] as? String == "joined")
@@ -65,6 +65,9 @@ import TestSupport
             peer.send("send m\(index)")
             #expect(try await peer.next()["acked"] as? Int == 1)
         }
+        peer.send("dm d1")
+        let dm = try await peer.next()
+        #expect(dm["acked"] as? Bool == true && dm["received"] as? Bool == true)
         peer.send("typing")
         #expect(try await peer.next()["received"] as? Bool == true, "typing reaches B at level normal")
         peer.send("garbage")
@@ -92,13 +95,15 @@ import TestSupport
         movedExactly("chat_messages_received_total{priority=high}", by: 5)    // sends
         movedExactly("chat_messages_received_total{priority=normal}", by: 2)  // joins
         movedExactly("chat_messages_received_total{priority=low}", by: 2)     // typing
+        movedExactly("chat_messages_received_total{priority=critical}", by: 1)  // the DM
         movedExactly("chat_messages_received_total{priority=none}", by: 1)    // the invalid frame
         movedExactly("chat_messages_delivered_total{priority=high}", by: 5)
         movedExactly("chat_messages_delivered_total{priority=low}", by: 1)    // the first typing only
+        movedExactly("chat_messages_delivered_total{priority=critical}", by: 1)  // the DM to B
         movedExactly("chat_messages_dropped_total{priority=low,reason=level}", by: 1)
-        movedExactly("chat_store_ack_seconds_count{}", by: 5)
-        movedExactly("chat_store_ack_seconds_bucket{le=+Inf}", by: 5)
-        movedExactly("chat_fanout_seconds_count{origin=local}", by: 5)
+        movedExactly("chat_store_ack_seconds_count{}", by: 6)  // five sends and the DM
+        movedExactly("chat_store_ack_seconds_bucket{le=+Inf}", by: 6)
+        movedExactly("chat_fanout_seconds_count{origin=local}", by: 5)  // room messages only
         movedExactly("chat_fanout_seconds_count{origin=remote}", by: 0)
         moved("chat_store_ack_seconds_sum{}", by: 1e-7)
         moved("chat_frames_sent_total{}", by: 10)

@@ -5,6 +5,7 @@ both join every room of ROOMS (comma-separated). Then each stdin line is a comma
 each answer one JSON line on stdout:
   send TEXT   A sends TEXT to every room, 5 ms apart: {"event":"sent","acked":N,"received":N}
               (acks A got, messages B got, within 10 s)
+  dm TEXT     A sends TEXT to B as a DM: {"event":"dm","acked":bool,"received":bool}
   typing      A types in the first room: {"event":"typed","received":bool}
               (whether B got the typing event within 1 s)
   garbage     A sends a frame that is not a command: {"event":"refused","error":bool}
@@ -86,6 +87,13 @@ for line in sys.stdin:
         acks = collect(a, lambda f: f.get("t") == "ack" and f.get("cid") in cids, len(cids), 10)
         got = collect(b, lambda f: f.get("t") == "msg" and f.get("text") == argument, len(cids), 10)
         say({"event": "sent", "acked": len(acks), "received": len(got)})
+    elif command == "dm":
+        counter += 1
+        cid = f"c{counter}"
+        a.send(json.dumps({"t": "dm", "to": 12, "text": argument, "cid": cid}))
+        ack = collect(a, lambda f: f.get("t") == "ack" and f.get("cid") == cid, 1, 10)
+        got = collect(b, lambda f: f.get("t") == "msg" and f.get("text") == argument, 1, 10)
+        say({"event": "dm", "acked": len(ack) == 1, "received": len(got) == 1})
     elif command == "typing":
         a.send(json.dumps({"t": "typing", "room": ROOMS[0]}))
         got = collect(b, lambda f: f.get("t") == "typing", 1, 1)
