@@ -40,4 +40,40 @@ import TestSupport
             #expect(!line.contains("TOP-SECRET"), "message contents or a token in a log line: \(line)")
         }
     }
+
+    /// At `info`, traffic adds no line per message: 30 sends, typing and invalid frames
+    /// leave no event logged as often as there were messages, and no text.
+    @Test func noPerMessageLinesAtInfo() async throws {
+        let node = try ChatNodeProcess(environment: [
+            "STORE": "memory", "LOG_LEVEL": "info", "RATE_LIMIT": "100000", "LOAD_SAMPLE_SECONDS": "3600",
+        ])
+        defer { node.stop() }
+        try await node.waitUntilHealthy()
+        let peer = try PythonPeer(script: "metrics_peer.py", arguments: [String(node.port), String(node.port), node.secret, "4,5,6"])
+        #expect(try await peer.next()["event"] as? String == "joined")
+        for index in 0..<10 {
+            peer.send("send SECRET-TEXT-\(index)")
+            #expect(try await peer.next()["acked"] as? Int == 3)
+        }
+        for _ in 0..<3 {
+            peer.send("typing")
+            _ = try await peer.next()
+            peer.send("garbage")
+            _ = try await peer.next()
+        }
+        peer.send("quit")
+        node.stop()
+        let lines = node.logText.split(separator: "\n").map(String.init)
+        var perEvent: [String: Int] = [:]
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["event"] is String, "not a JSON log line: \(line)")
+            if let event = object?["event"] as? String { perEvent[event, default: 0] += 1 }
+            #expect(!line.contains("SECRET-TEXT"), "message contents in a log line: \(line)")
+        }
+        #expect(perEvent["gateway.listening"] == 1, "info lines are written: \(perEvent)")
+        for (event, count) in perEvent {
+            #expect(count < 10, "\(event) logged \(count) times for 30 messages: per-message logging at info")
+        }
+    }
 }

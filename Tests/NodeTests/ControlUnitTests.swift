@@ -112,6 +112,25 @@ import TestSupport
         """)
     }
 
+    @Test func prometheusHistogramsAreCumulativeWithSumAndCount() {
+        let histogram = Histogram(bounds: [50_000, 1_000_000], unitsPerBase: 1e9)
+        histogram.record(10_000)
+        histogram.record(60_000)
+        histogram.record(2_000_000_000)
+        var text = PrometheusText()
+        text.histogram("x_seconds", "X.", [([("shard", "s-1")], histogram.snapshot())])
+        #expect(text.text == """
+        # HELP x_seconds X.
+        # TYPE x_seconds histogram
+        x_seconds_bucket{shard="s-1",le="5e-05"} 1
+        x_seconds_bucket{shard="s-1",le="0.001"} 2
+        x_seconds_bucket{shard="s-1",le="+Inf"} 3
+        x_seconds_sum{shard="s-1"} 2.00007
+        x_seconds_count{shard="s-1"} 3
+
+        """)
+    }
+
     @Test func procParsers() {
         let status = "Name:\tchat-node\nVmPeak:\t  300000 kB\nVmRSS:\t   12345 kB\nThreads:\t4\n"
         #expect(ProcessStats.parseResidentBytes(status) == 12345 * 1024)

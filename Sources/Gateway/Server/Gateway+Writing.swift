@@ -61,9 +61,13 @@ extension Gateway {
     }
 
     func enqueue(_ connection: Connection, _ frame: OutboundFrame) -> SendOutcome {
+        let lowDropsBefore = connection.outbound.droppedLow
         switch connection.outbound.enqueue(frame) {
         case .queued:
             counters.framesOut.add(1, ordering: .relaxed)
+            if connection.outbound.droppedLow != lowDropsBefore {  // waiting LOW frames made room
+                counters.droppedLow.add(connection.outbound.droppedLow - lowDropsBefore, ordering: .relaxed)
+            }
             connection.framesOut &+= 1
             markDirty(connection)
             return .queued
@@ -72,6 +76,7 @@ extension Gateway {
             return .droppedLow
         case .overBudget:
             counters.slowConsumers.add(1, ordering: .relaxed)
+            counters.droppedOverBudget.add(frame.priority)
             connection.outbound.removeAll()
             closeWebSocket(connection, code: .slowConsumer, reason: "slow consumer")
             return .slowConsumer

@@ -263,8 +263,10 @@ public final class GatewayCounters: Sendable {
     public let bytesOut = Atomic<Int>(0)
     /// Frames queued for sending.
     public let framesOut = Atomic<Int>(0)
-    /// LOW frames dropped by full queues.
+    /// LOW frames dropped by full queues (the new frame, or waiting ones making room).
     public let droppedLow = Atomic<Int>(0)
+    /// Frames that did not fit a slow consumer's budget (its connection closed with 4008), by priority.
+    public let droppedOverBudget = PriorityCounts()
     /// Connections closed as slow consumers (4008).
     public let slowConsumers = Atomic<Int>(0)
     /// Connections closed for protocol errors.

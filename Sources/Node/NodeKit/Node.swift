@@ -106,7 +106,7 @@ public final class Node: Sendable {
         chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
         if let valkey { Self.connectNodes(chat: chat, client: valkey, loop: loop) }
         operations = NodeOperations(
-            registry: registry, chat: chat, links: links, degradation: DegradationControl(),
+            registry: registry, chat: chat, links: links, cluster: valkey as? ClusterClient, degradation: DegradationControl(),
             memoryLimitBytes: configuration.memoryLimitMB << 20)
         let application = NodeHTTPApplication(
             configuration: configuration, secret: secret, links: links, chat: chat, operations: operations)

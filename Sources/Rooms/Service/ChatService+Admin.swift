@@ -27,7 +27,7 @@ extension ChatService {
         let message = ChatMessage(chat: .dm(peer: Self.adminUserID), id: id, from: Self.adminUserID, ts: time, text: text)
         let frame = OutboundMessage(payload: ServerEventEncoder.msg(message), priority: .critical)
         let recipients = Array(sessions.keys)
-        counters.delivered.add(recipients.count, ordering: .relaxed)
+        counters.noteDelivered(recipients.count, .critical)
         gateway.assumeIsolated { $0.broadcast(frame, to: recipients) }
         return recipients.count
     }

@@ -102,6 +102,7 @@ extension ChatService {
     }
 
     private func post(_ id: UInt32, text: String, cid: String, _ session: ClientSession) {
+        let started = ChatCounters.start()
         guard session.rooms.contains(id), let room = rooms[id] else {
             return reply(ProtocolError(.notMember, "join room \(id) first", cid: cid), to: session)
         }
@@ -119,6 +120,7 @@ extension ChatService {
         let messageID = idGenerator.next(nowMs: time)
         let message = ChatMessage(chat: .room(id), id: messageID, from: user, ts: time, text: text)
         deliver(room.assumeIsolated { $0.post(message, except: session.connection, nowMs: time) })
+        counters.fanOutLocal.recordElapsed(since: started)
         crossNode?.publish(id, CrossNodeMessage.encode(instance: instance, room: id, message: message))
         let stored = StoredMessage(id: messageID, from: user, ts: time, text: text)
         store.append(stored, to: .room(id)) { [self] result in
@@ -132,7 +134,9 @@ extension ChatService {
                 }
             }
             switch result {
-            case .success: sendAck(cid: cid, id: messageID, ts: time, room: id, session)
+            case .success:
+                sendAck(cid: cid, id: messageID, ts: time, room: id, session)
+                counters.storeToAck.recordElapsed(since: started)
             case .failure(let error): unavailable(error, session, cid: cid)
             }
         }
@@ -149,6 +153,7 @@ extension ChatService {
     }
 
     private func directMessage(to peer: UInt32, text: String, cid: String, _ session: ClientSession) {
+        let started = ChatCounters.start()
         let user = session.user
         let time = now()
         let key = "\(user):\(peer):\(cid)"
@@ -167,6 +172,7 @@ extension ChatService {
             priority: .critical)
         let peerConnections = peer == user ? [] : Array(userConnections[peer] ?? [])
         let ownConnections = (userConnections[user] ?? []).filter { $0 != session.connection }
+        counters.noteDelivered(peerConnections.count + ownConnections.count, .critical)
         gateway?.assumeIsolated { gateway in
             gateway.broadcast(toPeer, to: peerConnections)
             gateway.broadcast(toSelf, to: ownConnections)
@@ -179,6 +185,7 @@ extension ChatService {
                 if dmAcks.count > 4096 { dmAcks = dmAcks.filter { now() - $0.value.atMs < Room.dedupeWindowMs } }
                 store.linkDM(user, peer) { _ in }
                 sendAck(cid: cid, id: messageID, ts: time, room: nil, session)
+                counters.storeToAck.recordElapsed(since: started)
             case .failure(let error):
                 dmAcks[key] = nil
                 unavailable(error, session, cid: cid)

@@ -15,7 +15,7 @@ extension ChatService {
 
     func typing(_ id: UInt32, _ session: ClientSession) {
         guard allows(.typing, session), let room = joinedRoom(id, session) else { return }
-        guard !level.dropsLowEvents else { return }
+        guard !level.dropsLowEvents else { return counters.droppedByLevel.add(.low) }
         let user = session.user
         let connection = session.connection
         let time = now()
@@ -32,7 +32,7 @@ extension ChatService {
                 if case .failure(let error) = result { unavailable(error, session) }
                 return
             }
-            guard !level.dropsLowEvents else { return }  // the position is stored; the receipt is shed
+            guard !level.dropsLowEvents else { return counters.droppedByLevel.add(.low) }  // the position is stored; the receipt is shed
             let json = ServerEventEncoder.read(room: id, user: user, id: messageID)
             let binary = BinaryFrame.read(room: id, user: user, id: messageID, timestampMs: now())
             let connection = session.connection

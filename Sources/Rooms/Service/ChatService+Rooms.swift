@@ -73,9 +73,11 @@ extension ChatService {
     /// the room (nothing is stored: the sending node did that). Own publications, unknown
     /// rooms and malformed payloads are ignored.
     public func receiveRemote(_ payload: [UInt8]) {
+        let arrived = ChatCounters.start()
         guard let (sender, roomID, message) = CrossNodeMessage.decode(payload), sender != instance,
               let room = rooms[roomID] else { return }
         deliver(room.assumeIsolated { $0.post(message, except: nil, nowMs: now()) })
+        counters.fanOutRemote.recordElapsed(since: arrived)
     }
 
     /// Tells the watchers of `user` that they came online or went offline.
@@ -83,6 +85,7 @@ extension ChatService {
         guard !level.dropsLowEvents, let watching = watchers[user]?.subtracting(idleConnections), !watching.isEmpty,
               let gateway else { return }
         let message = OutboundMessage(payload: ServerEventEncoder.presenceChange(user: user, online: online), priority: .low)
+        counters.noteDelivered(watching.count, .low)
         gateway.assumeIsolated { $0.broadcast(message, to: watching) }
     }
 }

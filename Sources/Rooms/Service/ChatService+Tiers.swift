@@ -42,6 +42,7 @@ extension ChatService {
         var trimmed = delivery
         trimmed.jsonRecipients.removeAll { idleConnections.contains($0) }
         trimmed.binaryRecipients.removeAll { idleConnections.contains($0) }
+        counters.droppedIdle.add(delivery.json.priority, delivery.count - trimmed.count)
         return trimmed
     }
 }

@@ -103,6 +103,7 @@ public final class ChatService: @unchecked Sendable {
         } catch {
             return reply(error, to: session)
         }
+        counters.receivedByPriority.add(command.priority)
         switch command {
         case .send, .dm, .edit: noteActivity(session, sent: true)
         default: noteActivity(session, sent: false)
@@ -153,7 +154,7 @@ public final class ChatService: @unchecked Sendable {
     /// Delivers frames built by a room.
     func deliver(_ delivery: Delivery) {
         guard let gateway, delivery.count > 0 else { return }
-        counters.delivered.add(delivery.count, ordering: .relaxed)
+        counters.noteDelivered(delivery.count, delivery.json.priority)
         gateway.assumeIsolated { delivery.deliver(on: $0) }
     }
 }

@@ -8,6 +8,7 @@ extension ShardLink {
         guard let connection else { return }
         counters.connects.add(1, ordering: .relaxed)
         Log.info("shard.connected", ["shard": name, "address": "\(host):\(port)", "waiting": String(outbox.commandCount)])
+        pendingSinceFlush = outbox.commandCount  // everything waiting goes out in this flush
         outbox.sendAll { connection.write($0) }
         flush()
         schedulePing()

@@ -130,6 +130,7 @@ public actor ShardLink: Inspectable {
     }
 
     func flush() {
+        if pendingSinceFlush > 0 { counters.batchSizes.record(pendingSinceFlush) }
         pendingSinceFlush = 0
         connection?.flush()
     }
@@ -160,6 +161,8 @@ public final class ShardLinkCounters: Sendable {
     public let connects = Atomic<Int>(0)
     /// Connections lost.
     public let disconnects = Atomic<Int>(0)
+    /// Commands written per flush (the pipeline's batch sizes).
+    public let batchSizes = Histogram.batchSizes()
 
     init() {}
 }

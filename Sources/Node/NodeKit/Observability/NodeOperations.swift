@@ -16,17 +16,20 @@ public final class NodeOperations: Sendable {
     let registry: ActorRegistry
     let chat: ChatService
     let links: [ShardLink]
+    /// The Valkey Cluster client, whose per-master links are listed like the shard map's.
+    let cluster: ClusterClient?
     let memoryLimitBytes: Int
     let startedAt = ContinuousClock.now
     let startTimeSeconds = Date().timeIntervalSince1970
     private let drainFlag = Atomic<Bool>(false)
     private let gatewayCounters: GatewayCountersSlot
 
-    init(registry: ActorRegistry, chat: ChatService, links: [ShardLink], degradation: DegradationControl,
-         memoryLimitBytes: Int) {
+    init(registry: ActorRegistry, chat: ChatService, links: [ShardLink], cluster: ClusterClient? = nil,
+         degradation: DegradationControl, memoryLimitBytes: Int) {
         self.registry = registry
         self.chat = chat
         self.links = links
+        self.cluster = cluster
         self.degradation = degradation
         self.memoryLimitBytes = memoryLimitBytes
         let counters = chat.counters
@@ -78,17 +81,35 @@ public final class NodeOperations: Sendable {
         snapshot.delivered = chat.counters.delivered.load(ordering: .relaxed)
         snapshot.rateLimited = chat.counters.rateLimited.load(ordering: .relaxed)
         snapshot.adminBroadcasts = chat.counters.adminBroadcasts.load(ordering: .relaxed)
-        snapshot.shards = links.map { link in
+        let allLinks = links + (cluster?.assumeIsolated { $0.commandLinks } ?? [])
+        snapshot.shards = allLinks.map { link in
             let counters = link.counters
             return ShardStatus(
                 name: link.name, address: "\(link.host):\(link.port)",
                 connected: link.assumeIsolated { $0.isConnected },
                 outbox: counters.waiting.load(ordering: .relaxed), commands: counters.commands.load(ordering: .relaxed),
                 errors: counters.errorReplies.load(ordering: .relaxed), refused: counters.refused.load(ordering: .relaxed),
-                disconnects: counters.disconnects.load(ordering: .relaxed))
+                disconnects: counters.disconnects.load(ordering: .relaxed), batchSizes: counters.batchSizes.snapshot())
         }
+        fillMessages(&snapshot, gateway: counters)
         fill(&snapshot)
         return snapshot
+    }
+
+    /// Messages by priority, drops by reason, latencies. Read on the loop, where the chat
+    /// service counts: the valid commands never exceed `received` in one reading.
+    private func fillMessages(_ snapshot: inout NodeSnapshot, gateway counters: GatewayCounters) {
+        let chatCounters = chat.counters
+        snapshot.receivedByPriority = chatCounters.receivedByPriority.counts
+        snapshot.deliveredByPriority = chatCounters.deliveredByPriority.counts
+        var dropped = [DropCount(reason: "budget", priority: .low, count: counters.droppedLow.load(ordering: .relaxed))]
+        for priority in [MessagePriority.normal, .high, .critical] {
+            dropped.append(DropCount(reason: "slow_consumer", priority: priority, count: counters.droppedOverBudget.count(priority)))
+        }
+        dropped.append(DropCount(reason: "level", priority: .low, count: chatCounters.droppedByLevel.count(.low)))
+        dropped.append(DropCount(reason: "idle", priority: .low, count: chatCounters.droppedIdle.count(.low)))
+        snapshot.dropped = dropped
+        snapshot.latencies = LatencySnapshots(chatCounters)
     }
 
     /// The parts that need no loop: registry, levels, process figures (from the sampler).

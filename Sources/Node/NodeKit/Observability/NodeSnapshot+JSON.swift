@@ -1,3 +1,4 @@
+import Actors
 import Foundation
 
 // MARK: - /health and the control socket's `stats`
@@ -42,6 +43,37 @@ struct StatsResult: Encodable {
         var name, address: String
         var connected: Bool
         var outbox, commands, errors, refused, disconnects: Int
+        /// Flushes and commands per flush on average (the pipeline's batch size).
+        var flushes: Int
+        var batchMean: Double
+
+        enum CodingKeys: String, CodingKey {
+            case name, address, connected, outbox, commands, errors, refused, disconnects, flushes
+            case batchMean = "batch_mean"
+        }
+    }
+
+    /// One latency histogram since start: observations and p50/p99 in milliseconds
+    /// (estimated from the buckets; nil before the first observation).
+    struct Latency: Encodable {
+        var count: Int
+        var p50Ms, p99Ms: Double?
+
+        enum CodingKeys: String, CodingKey { case count, p50Ms = "p50_ms", p99Ms = "p99_ms" }
+
+        init(_ snapshot: HistogramSnapshot) {
+            count = snapshot.count
+            p50Ms = snapshot.quantile(0.5).map { NodeSnapshot.rounded($0 * 1000) }
+            p99Ms = snapshot.quantile(0.99).map { NodeSnapshot.rounded($0 * 1000) }
+        }
+    }
+
+    struct Latencies: Encodable {
+        var storeAck, fanOutLocal, fanOutRemote: Latency
+
+        enum CodingKeys: String, CodingKey {
+            case storeAck = "store_ack", fanOutLocal = "fanout_local", fanOutRemote = "fanout_remote"
+        }
     }
 
     struct Memory: Encodable {
@@ -60,6 +92,7 @@ struct StatsResult: Encodable {
     var connections, sessions, rooms: Int
     var messagesInPerS, messagesOutPerS, deliveriesPerS: Double
     var totals: Totals
+    var latency: Latencies?
     var shards: [Shard]
     var memory: Memory
     var cpu: CPU
@@ -67,7 +100,7 @@ struct StatsResult: Encodable {
     var draining: Bool
 
     enum CodingKeys: String, CodingKey {
-        case status, connections, sessions, rooms, totals, shards, memory, cpu, level, draining
+        case status, connections, sessions, rooms, totals, latency, shards, memory, cpu, level, draining
         case uptimeS = "uptime_s", messagesInPerS = "messages_in_per_s", messagesOutPerS = "messages_out_per_s"
         case deliveriesPerS = "deliveries_per_s"
     }
@@ -96,9 +129,14 @@ extension NodeSnapshot {
             deliveriesPerS: Self.rounded(rates.deliveriesPerSecond),
             totals: .init(received: received, delivered: delivered, framesOut: framesOut, droppedLow: droppedLow,
                           rateLimited: rateLimited, slowConsumers: slowConsumers, bytesIn: bytesIn, bytesOut: bytesOut),
+            latency: latencies.map {
+                .init(storeAck: .init($0.storeToAck), fanOutLocal: .init($0.fanOutLocal), fanOutRemote: .init($0.fanOutRemote))
+            },
             shards: shards.map {
                 .init(name: $0.name, address: $0.address, connected: $0.connected, outbox: $0.outbox,
-                      commands: $0.commands, errors: $0.errors, refused: $0.refused, disconnects: $0.disconnects)
+                      commands: $0.commands, errors: $0.errors, refused: $0.refused, disconnects: $0.disconnects,
+                      flushes: $0.batchSizes.count,
+                      batchMean: Self.rounded($0.batchSizes.count > 0 ? Double($0.batchSizes.sum) / Double($0.batchSizes.count) : 0))
             },
             memory: .init(rssBytes: residentBytes, limitBytes: memoryLimitBytes),
             cpu: .init(percent: Self.rounded(rates.cpuPercent), seconds: cpuSeconds.map(Self.rounded)),

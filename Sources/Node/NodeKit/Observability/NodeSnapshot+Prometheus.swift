@@ -11,13 +11,8 @@ extension NodeSnapshot {
         out.single("chat_connections_accepted_total", .counter, "Connections accepted.", accepted)
         out.single("chat_connections_refused_total", .counter, "Connections refused over MAX_CONNECTIONS.", refused)
         out.single("chat_rooms_active", .gauge, "Rooms active on this node.", rooms)
-        out.single("chat_messages_received_total", .counter, "WebSocket messages received from clients.", received)
-        out.single("chat_messages_delivered_total", .counter, "Room and admin messages handed to recipients (one per recipient).", delivered)
+        messageFamilies(&out)
         out.single("chat_frames_sent_total", .counter, "Frames queued for clients (messages, acks, replies, events).", framesOut)
-        out.family("chat_messages_dropped_total", .counter, "Messages dropped, by reason.", [
-            ([("reason", "low_priority")], Double(droppedLow)),
-            ([("reason", "rate_limited")], Double(rateLimited)),
-        ])
         out.single("chat_slow_consumers_total", .counter, "Connections closed as slow consumers (4008).", slowConsumers)
         out.single("chat_protocol_errors_total", .counter, "Connections closed for WebSocket protocol errors.", protocolErrors)
         out.single("chat_received_bytes_total", .counter, "Bytes read from clients.", bytesIn)
@@ -47,6 +42,30 @@ extension NodeSnapshot {
         return out.text
     }
 
+    private func messageFamilies(_ out: inout PrometheusText) {
+        let valid = receivedByPriority.reduce(0) { $0 + $1.count }
+        out.family("chat_messages_received_total", .counter,
+                   "WebSocket messages received from clients, by the priority class of the command (none: not a valid command).",
+                   receivedByPriority.reversed().map { ([("priority", $0.priority.description)], Double($0.count)) }
+                       + [([("priority", "none")], Double(max(0, received - valid)))])
+        out.family("chat_messages_delivered_total", .counter,
+                   "Room, DM, presence and admin messages handed to recipients (one per recipient), by priority.",
+                   deliveredByPriority.reversed().map { ([("priority", $0.priority.description)], Double($0.count)) })
+        out.family("chat_messages_dropped_total", .counter,
+                   "Messages dropped, by reason (budget, slow_consumer: per recipient frame; level: per event shed before fan-out; idle: per idle recipient skipped) and priority.",
+                   dropped.map { ([("priority", $0.priority.description), ("reason", $0.reason)], Double($0.count)) })
+        out.single("chat_messages_rate_limited_total", .counter, "Sends and DMs refused by the per-user rate limit (answered rate_limited).",
+                   rateLimited)
+        if let latencies {
+            out.histogram("chat_store_ack_seconds",
+                          "From a send or dm being handled to its ack being queued for the sender, through the store (Valkey round trip).",
+                          [([], latencies.storeToAck)])
+            out.histogram("chat_fanout_seconds",
+                          "From a room message being handled (origin=local) or arriving from another node (origin=remote) to its frames being queued for every local recipient.",
+                          [([("origin", "local")], latencies.fanOutLocal), ([("origin", "remote")], latencies.fanOutRemote)])
+        }
+    }
+
     private func shardFamilies(_ out: inout PrometheusText) {
         func per(_ value: (ShardStatus) -> Int) -> [([(String, String)], Double)] {
             shards.map { ([("shard", $0.name)], Double(value($0))) }
@@ -57,5 +76,7 @@ extension NodeSnapshot {
         out.family("chat_valkey_refused_total", .counter, "Command batches refused because the outbox was full.", per(\.refused))
         out.family("chat_valkey_disconnects_total", .counter, "Shard connections lost.", per(\.disconnects))
         out.family("chat_valkey_outbox_depth", .gauge, "Commands waiting in the shard's outbox (unsent or in flight).", per(\.outbox))
+        out.histogram("chat_valkey_pipeline_batch_commands", "Commands written to the shard per flush (pipeline batch size).",
+                      shards.map { ([("shard", $0.name)], $0.batchSizes) })
     }
 }

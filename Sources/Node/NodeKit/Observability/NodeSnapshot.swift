@@ -21,6 +21,34 @@ public struct ShardStatus: Sendable, Equatable {
     public var refused: Int
     /// Connections lost since start.
     public var disconnects: Int
+    /// Commands written per flush since start.
+    public var batchSizes: HistogramSnapshot
+}
+
+/// Messages dropped for one reason, by priority class.
+public struct DropCount: Sendable, Equatable {
+    /// `budget`, `slow_consumer`, `level` or `idle` (docs/operations.md).
+    public var reason: String
+    /// The priority class of what was dropped.
+    public var priority: MessagePriority
+    /// How many since start.
+    public var count: Int
+}
+
+/// The node's latency histograms.
+public struct LatencySnapshots: Sendable {
+    /// `send`/`dm` handled to ack queued (through the store).
+    public var storeToAck: HistogramSnapshot
+    /// Room message handled (local) or arrived from another node (remote) to its frames
+    /// queued for every local recipient.
+    public var fanOutLocal: HistogramSnapshot, fanOutRemote: HistogramSnapshot
+
+    /// Reads the chat service's histograms.
+    init(_ counters: ChatCounters) {
+        storeToAck = counters.storeToAck.snapshot()
+        fanOutLocal = counters.fanOutLocal.snapshot()
+        fanOutRemote = counters.fanOutRemote.snapshot()
+    }
 }
 
 /// Everything operators read about the node at one instant, gathered on the loop (where
@@ -38,6 +66,13 @@ public struct NodeSnapshot: Sendable {
     public var rooms = 0
     /// Client messages received; fan-out deliveries; frames queued for clients.
     public var received = 0, delivered = 0, framesOut = 0
+    /// Valid commands received and deliveries, by priority class (lowest first).
+    public var receivedByPriority: [(priority: MessagePriority, count: Int)] = []
+    public var deliveredByPriority: [(priority: MessagePriority, count: Int)] = []
+    /// Messages dropped, by reason and priority.
+    public var dropped: [DropCount] = []
+    /// Latency histograms (nil until gathered).
+    public var latencies: LatencySnapshots?
     /// LOW frames dropped by full queues; sends refused by the rate limit; connections
     /// closed as slow consumers (4008); connections closed for protocol errors.
     public var droppedLow = 0, rateLimited = 0, slowConsumers = 0, protocolErrors = 0

@@ -1,3 +1,5 @@
+import Actors
+
 /// Writes the Prometheus text exposition format, version 0.0.4: per family a `# HELP`
 /// and a `# TYPE` line, then its samples, `name{label="value",...} number`.
 ///
@@ -6,7 +8,7 @@
 public struct PrometheusText: Sendable {
     /// Metric types used here.
     public enum Kind: String, Sendable {
-        case counter, gauge
+        case counter, gauge, histogram
     }
 
     /// The text so far.
@@ -22,11 +24,22 @@ public struct PrometheusText: Sendable {
     public mutating func family(_ name: String, _ kind: Kind, _ help: String, _ samples: [([(String, String)], Double)]) {
         text += "# HELP \(name) \(Self.escapeHelp(help))\n# TYPE \(name) \(kind.rawValue)\n"
         for (labels, value) in samples {
-            text += name
-            if !labels.isEmpty {
-                text += "{" + labels.map { "\($0.0)=\"\(Self.escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
+            text += name + Self.labels(labels) + " " + Self.number(value) + "\n"
+        }
+    }
+
+    /// Adds a histogram family: per labelled histogram its cumulative `_bucket` series
+    /// (`le` the bound in the base unit, then `+Inf`), `_sum` (base unit) and `_count`.
+    public mutating func histogram(_ name: String, _ help: String, _ series: [([(String, String)], HistogramSnapshot)]) {
+        text += "# HELP \(name) \(Self.escapeHelp(help))\n# TYPE \(name) histogram\n"
+        for (labels, snapshot) in series {
+            let cumulative = snapshot.cumulative
+            let bounds = snapshot.boundsInBaseUnit.map(Self.number) + ["+Inf"]
+            for (bound, count) in zip(bounds, cumulative) {
+                text += name + "_bucket" + Self.labels(labels + [("le", bound)]) + " " + String(count) + "\n"
             }
-            text += " " + Self.number(value) + "\n"
+            text += name + "_sum" + Self.labels(labels) + " " + Self.number(snapshot.sumInBaseUnit) + "\n"
+            text += name + "_count" + Self.labels(labels) + " " + String(snapshot.count) + "\n"
         }
     }
 
@@ -38,6 +51,12 @@ public struct PrometheusText: Sendable {
     /// A family of one unlabelled integer sample.
     public mutating func single(_ name: String, _ kind: Kind, _ help: String, _ value: Int) {
         family(name, kind, help, [([], Double(value))])
+    }
+
+    /// `{k="v",...}`, or nothing without labels.
+    static func labels(_ labels: [(String, String)]) -> String {
+        guard !labels.isEmpty else { return "" }
+        return "{" + labels.map { "\($0.0)=\"\(escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
     }
 
     static func number(_ value: Double) -> String {
