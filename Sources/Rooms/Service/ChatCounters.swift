@@ -11,6 +11,8 @@ public final class ChatCounters: Sendable {
     public let rateLimited = Atomic<Int>(0)
     /// Admin broadcasts sent from the control socket.
     public let adminBroadcasts = Atomic<Int>(0)
+    /// Room deliveries held for a paced batch (NORMAL at `high`, room traffic at `critical`).
+    public let paced = Atomic<Int>(0)
 
     init() {}
 }

@@ -75,7 +75,8 @@ extension ChatService {
     public func receiveRemote(_ payload: [UInt8]) {
         guard let (sender, roomID, message) = CrossNodeMessage.decode(payload), sender != instance,
               let room = rooms[roomID] else { return }
-        deliver(room.assumeIsolated { $0.post(message, except: nil, nowMs: now()) })
+        deliverRoomMessage(room.assumeIsolated { $0.post(message, except: nil, nowMs: now()) },
+                           room: roomID, key: message.id, text: message.text)
     }
 
     /// Tells the watchers of `user` that they came online or went offline.
