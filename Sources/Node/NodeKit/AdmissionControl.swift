@@ -27,12 +27,13 @@ final class AdmissionControl: @unchecked Sendable {
     private let isDraining: () -> Bool
     private let now: () -> Int64
     private var timerArmed = false
-    /// Upgrades that waited and were admitted, and those refused (full queue, wait ran out).
-    let admittedAfterWait = Atomic<Int>(0)
-    let refused = Atomic<Int>(0)
+    /// What it did, for metrics.
+    let counters: AdmissionCounters
 
     init(configuration: AdmissionQueue<Waiter>.Configuration, maxOpen: Int, openWebSockets: @escaping () -> Int,
-         level: @escaping () -> LoadLevel, isDraining: @escaping () -> Bool, now: @escaping () -> Int64 = WallClock.nowMs) {
+         level: @escaping () -> LoadLevel, isDraining: @escaping () -> Bool, counters: AdmissionCounters = AdmissionCounters(),
+         now: @escaping () -> Int64 = WallClock.nowMs) {
+        self.counters = counters
         self.queue = AdmissionQueue(configuration: configuration)
         self.maxOpen = maxOpen
         self.openWebSockets = openWebSockets
@@ -53,7 +54,9 @@ final class AdmissionControl: @unchecked Sendable {
             let waiter = Waiter(gateway: gateway, connection: connection, request: request, session: session)
             switch queue.arrive(waiter, open: openWebSockets(), maxOpen: maxOpen, level: level(), nowMs: now()) {
             case .admit: answer(waiter, nil)
-            case .wait: armTimer(gateway.loop)
+            case .wait:
+                counters.waiting.store(queue.count, ordering: .relaxed)
+                armTimer(gateway.loop)
             case .refuse: answer(waiter, refusal("busy, retry later"))
             }
         }
@@ -63,12 +66,14 @@ final class AdmissionControl: @unchecked Sendable {
     func poll() {
         if isDraining() {
             for waiter in queue.removeAll() { answer(waiter, refusal("draining")) }
+            counters.waiting.store(0, ordering: .relaxed)
             return
         }
         let (admit, expired) = queue.poll(open: openWebSockets(), maxOpen: maxOpen, level: level(), nowMs: now())
         for waiter in expired { answer(waiter, refusal("busy, retry later")) }
+        counters.waiting.store(queue.count, ordering: .relaxed)
         for waiter in admit where answer(waiter, nil) {
-            admittedAfterWait.add(1, ordering: .relaxed)
+            counters.admittedAfterWait.add(1, ordering: .relaxed)
         }
     }
 
@@ -95,7 +100,7 @@ final class AdmissionControl: @unchecked Sendable {
     /// `503 Service Unavailable` with `Retry-After` (5 to 15 s, spread so that refused
     /// clients do not come back together) and a short JSON body.
     func refusal(_ reason: String) -> HTTPResponse {
-        refused.add(1, ordering: .relaxed)
+        counters.refused.add(1, ordering: .relaxed)
         var response = HTTPResponse.error(.serviceUnavailable, message: reason).closingConnection()
         response.headers.replaceOrAdd(name: "Retry-After", value: String(Int.random(in: 5...15)))
         return response
@@ -113,6 +118,20 @@ extension Node {
         let degradation = operations.degradation
         return AdmissionControl(
             configuration: settings, maxOpen: configuration.maxConnections, openWebSockets: { chat.sessionCount },
-            level: { degradation.effective }, isDraining: { operations.isDraining })
+            level: { degradation.effective }, isDraining: { operations.isDraining },
+            counters: operations.admission)
     }
+}
+
+/// Counters of the admission queue, readable from any thread (metrics).
+public final class AdmissionCounters: Sendable {
+    /// Upgrades waiting now.
+    public let waiting = Atomic<Int>(0)
+    /// Upgrades that waited and were then opened.
+    public let admittedAfterWait = Atomic<Int>(0)
+    /// Upgrades answered 503 (queue full, wait ran out, draining).
+    public let refused = Atomic<Int>(0)
+
+    /// Zeroed counters.
+    public init() {}
 }

@@ -115,12 +115,13 @@ extension ChatService {
         for (id, pacer) in pacers where !pacer.isEmpty { flushPacer(id) }
     }
 
-    /// Records that `session` used room `id` (it becomes HIGH class there for 5 minutes).
+    /// Records that `session` used a room (sent, edited, typed, read or paged its history):
+    /// it is HIGH class there for 5 minutes. Joining is not use: clients rejoin every room
+    /// on each reconnect.
     func noteRoomActivity(_ command: ClientCommand, _ session: ClientSession) {
         let room: UInt32
         switch command {
-        case .join(let id, _, _), .send(let id, _, _), .typing(let id), .read(let id, _), .edit(let id, _, _),
-             .history(let id, _, _):
+        case .send(let id, _, _), .typing(let id), .read(let id, _), .edit(let id, _, _), .history(let id, _, _):
             room = id
         default:
             return

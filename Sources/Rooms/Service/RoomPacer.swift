@@ -44,7 +44,7 @@ struct RoomPacer {
 
     private(set) var held: [Held] = []
     private(set) var lastBatchMs: Int64?
-    /// Last activity of each connection in the room (join, send, typing, read, edit, history).
+    /// Last activity of each connection in the room (send, typing, read, edit, history).
     private(set) var active: [ConnectionID: Int64] = [:]
 
     /// Whether nothing is held.
