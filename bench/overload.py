@@ -97,7 +97,13 @@ class Cluster:
                 time.sleep(0.1)
 
     def stop(self):
-        self.node.kill()
+        self.node.terminate()  # SIGTERM: the node drains and removes its control socket
+        try:
+            self.node.wait(10)
+        except subprocess.TimeoutExpired:
+            self.node.kill()
+        if os.path.exists(self.socket):
+            os.remove(self.socket)
         for valkey in self.valkeys:
             valkey.kill()
 
