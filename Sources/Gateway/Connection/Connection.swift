@@ -41,6 +41,8 @@ final class Connection {
     var deadline: UInt64
     /// Whether the application was told of the open (so it must be told of the close).
     var applicationKnows = false
+    /// Whether its request waits for the application (`GatewayRoute.hold`).
+    var held = false
     /// Bytes received and frames sent, for inspection.
     var bytesIn = 0
     var framesOut = 0

@@ -39,7 +39,7 @@ extension Gateway {
 
     func process(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
         switch connection.state {
-        case .http: processHTTP(connection, bytes)
+        case .http: if connection.held { finalClose(connection) } else { processHTTP(connection, bytes) }
         case .webSocket: processWebSocket(connection, bytes)
         case .closing, .closed: break  // lingering: input is discarded
         }
@@ -49,7 +49,7 @@ extension Gateway {
         guard var parser = connection.httpParser else { return }
         parser.feed(bytes)
         connection.httpParser = parser
-        while connection.state == .http {
+        while connection.state == .http && !connection.held {
             let request: HTTPRequest?
             do {
                 request = try connection.httpParser?.nextRequest()
@@ -63,13 +63,20 @@ extension Gateway {
     }
 
     private func handleRequest(_ connection: Connection, _ request: HTTPRequest) {
-        switch application.route(request, on: self) {
+        finish(connection, request, application.route(request, on: self))
+    }
+
+    func finish(_ connection: Connection, _ request: HTTPRequest, _ route: GatewayRoute) {
+        switch route {
         case .respond(let response):
             let closing = !request.keepAlive || !accepting || response.closesConnection
             respond(connection, with: closing ? response.closingConnection() : response, headOnly: request.method == "HEAD")
             if !closing { connection.deadline = tick + configuration.requestTimeoutSeconds }
         case .upgrade(let session):
             upgrade(connection, request, session: session)
+        case .hold(let seconds, let waiting):
+            hold(connection, seconds: seconds)
+            waiting(connection.id)
         }
     }
 

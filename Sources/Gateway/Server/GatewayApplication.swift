@@ -22,6 +22,10 @@ public enum GatewayRoute {
     /// Upgrade to WebSocket if the handshake is valid; `session` is handed back in
     /// `opened` (e.g. the authenticated user).
     case upgrade(session: AnyObject?)
+    /// Keep the request waiting (an admission queue): the gateway hands the connection's
+    /// id to `waiting`, reads no further request from it, and closes it unless the
+    /// application answers with `Gateway.resume` within `seconds` (`Gateway+Hold.swift`).
+    case hold(seconds: UInt64, waiting: (ConnectionID) -> Void)
 }
 
 /// The layer above the gateway (the chat service). Every call comes on the gateway's loop

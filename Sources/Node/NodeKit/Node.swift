@@ -113,7 +113,8 @@ public final class Node: Sendable {
         var gatewayConfiguration = GatewayConfiguration()
         gatewayConfiguration.host = configuration.host
         gatewayConfiguration.port = configuration.port
-        gatewayConfiguration.maxConnections = configuration.maxConnections
+        // Room above MAX_CONNECTIONS for upgrades waiting in the admission queue and plain HTTP.
+        gatewayConfiguration.maxConnections = configuration.maxConnections + configuration.admissionQueue + 64
         gatewayConfiguration.maxMessageBytes = configuration.maxMessageBytes
         if !configuration.deflate { gatewayConfiguration.deflate = nil }
         gatewayConfiguration.tls = tls
@@ -123,13 +124,16 @@ public final class Node: Sendable {
         let chat = self.chat
         let maxConnections = configuration.maxConnections
         let degradation = operations.degradation
+        let admission = Self.admissionControl(configuration, chat: chat, operations: operations)
+        application.admission = admission
         loadMonitor = LoadMonitor(
             sampler: ProcessLoadSampler(memoryLimitMB: configuration.memoryLimitMB),
             interval: .seconds(configuration.loadSampleSeconds),
+            recovery: (Double(configuration.loadRecoverySeconds), Double(configuration.loadStepSeconds)),
             connections: { (gateway.counters.open.load(ordering: .relaxed), maxConnections) },
             apply: { level in degradation.setMeasured(level) })
         // The level in force (measured, or pinned by an operator) reaches the chat service.
-        degradation.onChange { level in loop.execute { chat.setLevel(level) } }
+        degradation.onChange { level in loop.execute { chat.setLevel(level); admission.poll() } }
         control = Self.controlServer(
             listener: listener, loop: controlLoop, configuration: configuration, registry: registry, gateway: gateway,
             chat: chat, operations: operations, drain: drainSequence)

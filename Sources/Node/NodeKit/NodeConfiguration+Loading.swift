@@ -15,6 +15,7 @@ extension NodeConfiguration {
         "JWT_SECRET", "DEV_LOGIN", "HISTORY_TTL", "HISTORY_MAX", "MEMORY_LIMIT_MB", "CONTROL_SOCKET",
         "CONTROL_TOKEN", "LOG_LEVEL", "TLS_CERT", "TLS_KEY", "GATEWAY_LOOPS", "WEB_ROOT", "MAX_MESSAGE_BYTES",
         "MAX_TEXT_BYTES", "DEFLATE", "LOAD_SAMPLE_SECONDS",
+        "LOAD_RECOVERY_SECONDS", "LOAD_STEP_SECONDS", "ADMISSION_QUEUE", "ADMISSION_WAIT_MS", "ADMISSION_RATE",
     ]
 
     /// Reads `environment`, then `arguments` (without the program name), and validates.
@@ -129,6 +130,11 @@ extension NodeConfiguration {
         int("MAX_TEXT_BYTES", 1...1_048_576, &maxTextBytes)
         flag("DEFLATE", &deflate)
         int("LOAD_SAMPLE_SECONDS", 1...3600, &loadSampleSeconds)
+        int("LOAD_RECOVERY_SECONDS", 1...3600, &loadRecoverySeconds)
+        int("LOAD_STEP_SECONDS", 1...3600, &loadStepSeconds)
+        int("ADMISSION_QUEUE", 0...100_000, &admissionQueue)
+        int("ADMISSION_WAIT_MS", 100...60_000, &admissionWaitMs)
+        int("ADMISSION_RATE", 1...100_000, &admissionRate)
     }
 
     private func validate(problems: inout [String]) {

@@ -59,6 +59,16 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var deflate = true
     /// Seconds between load samples (`LOAD_SAMPLE_SECONDS`, 5).
     public var loadSampleSeconds = 5
+    /// Seconds under the way-down threshold before the first step down (`LOAD_RECOVERY_SECONDS`, 30).
+    public var loadRecoverySeconds = 30
+    /// Seconds between further steps down (`LOAD_STEP_SECONDS`, 135: critical to normal in about 5 min).
+    public var loadStepSeconds = 135
+    /// WebSocket upgrades that may wait for admission (`ADMISSION_QUEUE`, 256; 0 refuses at once).
+    public var admissionQueue = 256
+    /// Longest wait for admission in milliseconds before 503 (`ADMISSION_WAIT_MS`, 5000).
+    public var admissionWaitMs = 5000
+    /// Upgrades admitted per second at the critical level (`ADMISSION_RATE`, 20).
+    public var admissionRate = 20
 
     /// The defaults.
     public init() {}

@@ -17,6 +17,8 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
     let links: [ShardLink]
     let chat: ChatService
     let operations: NodeOperations
+    /// Holds upgrades at MAX_CONNECTIONS and at the critical level (set by the node).
+    var admission: AdmissionControl?
 
     init(configuration: NodeConfiguration, secret: [UInt8], links: [ShardLink], chat: ChatService,
          operations: NodeOperations) {
@@ -38,7 +40,8 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
             }
             do {
                 let claims = try verifier.verify(token, now: Int64(Date().timeIntervalSince1970))
-                return .upgrade(session: Session(claims: claims))
+                let session = Session(claims: claims)
+                return admission?.route(request, session: session, on: gateway) ?? .upgrade(session: session)
             } catch {
                 return .respond(.error(.unauthorized, message: error.reason))
             }
@@ -70,6 +73,7 @@ final class NodeHTTPApplication: GatewayApplication, @unchecked Sendable {
 
     func closed(_ connection: ConnectionID, on gateway: isolated Gateway) {
         chat.closed(connection)
+        admission?.poll()
     }
 
     private func devToken(_ request: HTTPRequest) -> HTTPResponse {

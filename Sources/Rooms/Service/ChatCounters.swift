@@ -28,11 +28,13 @@ public final class ChatCounters: Sendable {
     /// the store (the Valkey round trip) confirmed it.
     public let storeToAck = Histogram.latency()
     /// From a room message being handled to its frames being queued for every local
-    /// recipient.
+    /// recipient (or held for a paced batch).
     public let fanOutLocal = Histogram.latency()
     /// From a room message of another node arriving from the subscriber link to its frames
-    /// being queued for every local recipient.
+    /// being queued for every local recipient (or held for a paced batch).
     public let fanOutRemote = Histogram.latency()
+    /// Room deliveries held for a paced batch (NORMAL at `high`, room traffic at `critical`).
+    public let paced = Atomic<Int>(0)
 
     init() {}
 

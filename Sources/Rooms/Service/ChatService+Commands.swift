@@ -119,7 +119,8 @@ extension ChatService {
         }
         let messageID = idGenerator.next(nowMs: time)
         let message = ChatMessage(chat: .room(id), id: messageID, from: user, ts: time, text: text)
-        deliver(room.assumeIsolated { $0.post(message, except: session.connection, nowMs: time) })
+        deliverRoomMessage(room.assumeIsolated { $0.post(message, except: session.connection, nowMs: time) },
+                           room: id, key: messageID, text: text)
         counters.fanOutLocal.recordElapsed(since: started)
         crossNode?.publish(id, CrossNodeMessage.encode(instance: instance, room: id, message: message))
         let stored = StoredMessage(id: messageID, from: user, ts: time, text: text)

@@ -19,6 +19,7 @@ extension ChatService {
         guard newLevel != level else { return }
         level = newLevel
         rateLimiter.setRate(perMinute: rate(at: newLevel), now: now())
+        if newLevel < .high { flushAllPacers() }
         Log.warn("load.level", ["level": newLevel.rawValue])
         guard let gateway, !sessions.isEmpty else { return }
         let mode = OutboundMessage(

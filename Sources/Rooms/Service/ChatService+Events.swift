@@ -58,7 +58,8 @@ extension ChatService {
                 case .success(nil): reply(ProtocolError(.badRequest, "no message \(messageID) in room \(id)"), to: session)
                 case .success(.some):
                     let json = ServerEventEncoder.edited(room: id, id: messageID, text: text, ets: editedAt)
-                    deliver(room.assumeIsolated { $0.event(json: json, binary: nil, except: nil, priority: .normal) })
+                    deliverRoomMessage(room.assumeIsolated { $0.event(json: json, binary: nil, except: nil, priority: .normal) },
+                                       room: id, key: messageID, text: nil)
                 }
             }
         }

@@ -76,7 +76,8 @@ extension ChatService {
         let arrived = ChatCounters.start()
         guard let (sender, roomID, message) = CrossNodeMessage.decode(payload), sender != instance,
               let room = rooms[roomID] else { return }
-        deliver(room.assumeIsolated { $0.post(message, except: nil, nowMs: now()) })
+        deliverRoomMessage(room.assumeIsolated { $0.post(message, except: nil, nowMs: now()) },
+                           room: roomID, key: message.id, text: message.text)
         counters.fanOutRemote.recordElapsed(since: arrived)
     }
 

@@ -29,6 +29,7 @@ extension ChatService {
     func sweepTiers() {
         let time = now()
         for session in sessions.values { retier(session, nowMs: time) }
+        prunePacers()
     }
 
     /// Connections per tier now.

@@ -25,6 +25,7 @@ public final class ChatService: @unchecked Sendable {
     var dmAcks: [String: (id: UInt64, ts: Int64, atMs: Int64)] = [:]
     var tierCounts: [ConnectionTier: Int] = [:]
     var idleConnections: Set<ConnectionID> = []
+    var pacers: [UInt32: RoomPacer] = [:]
     var idGenerator: MessageIDGenerator
     var rateLimiter: UserRateLimiter
     /// Other nodes, through Valkey pub/sub (nil on a node alone).
@@ -108,6 +109,7 @@ public final class ChatService: @unchecked Sendable {
         case .send, .dm, .edit: noteActivity(session, sent: true)
         default: noteActivity(session, sent: false)
         }
+        noteRoomActivity(command, session)
         handle(command, from: session)
     }
 

@@ -13,6 +13,8 @@ public final class NodeOperations: Sendable {
     public let degradation: DegradationControl
     /// Rates, memory and CPU, sampled once a second.
     public let sampler: NodeSampler
+    /// The admission queue's counters (AdmissionControl).
+    public let admission = AdmissionCounters()
     let registry: ActorRegistry
     let chat: ChatService
     let links: [ShardLink]
@@ -81,6 +83,10 @@ public final class NodeOperations: Sendable {
         snapshot.delivered = chat.counters.delivered.load(ordering: .relaxed)
         snapshot.rateLimited = chat.counters.rateLimited.load(ordering: .relaxed)
         snapshot.adminBroadcasts = chat.counters.adminBroadcasts.load(ordering: .relaxed)
+        snapshot.paced = chat.counters.paced.load(ordering: .relaxed)
+        snapshot.admissionWaiting = admission.waiting.load(ordering: .relaxed)
+        snapshot.admissionAdmitted = admission.admittedAfterWait.load(ordering: .relaxed)
+        snapshot.admissionRefused = admission.refused.load(ordering: .relaxed)
         let allLinks = links + (cluster?.assumeIsolated { $0.commandLinks } ?? [])
         snapshot.shards = allLinks.map { link in
             let counters = link.counters

@@ -18,6 +18,10 @@ extension NodeSnapshot {
         out.single("chat_received_bytes_total", .counter, "Bytes read from clients.", bytesIn)
         out.single("chat_sent_bytes_total", .counter, "Bytes written to clients.", bytesOut)
         out.single("chat_admin_broadcasts_total", .counter, "Admin broadcasts sent from the control socket.", adminBroadcasts)
+        out.single("chat_messages_paced_total", .counter, "Room deliveries held for a paced batch (load high or critical).", paced)
+        out.single("chat_admission_waiting", .gauge, "WebSocket upgrades waiting in the admission queue.", admissionWaiting)
+        out.single("chat_admission_admitted_total", .counter, "WebSocket upgrades opened after waiting for admission.", admissionAdmitted)
+        out.single("chat_admission_refused_total", .counter, "WebSocket upgrades refused with 503 by the admission queue.", admissionRefused)
         shardFamilies(&out)
         out.family("chat_supervisor_restarts_total", .counter, "Child restarts performed, by supervisor.",
                    restartsBySupervisor.map { ([("supervisor", $0.path)], Double($0.restarts)) })

@@ -80,6 +80,9 @@ public struct NodeSnapshot: Sendable {
     public var bytesIn = 0, bytesOut = 0
     /// Admin broadcasts sent.
     public var adminBroadcasts = 0
+    /// Room deliveries paced into batches; upgrades waiting for admission, admitted after
+    /// waiting, refused with 503.
+    public var paced = 0, admissionWaiting = 0, admissionAdmitted = 0, admissionRefused = 0
     /// The shard links.
     public var shards: [ShardStatus] = []
     /// Degradation levels and how often the effective one changed.
