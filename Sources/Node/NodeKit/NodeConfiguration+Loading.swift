@@ -14,7 +14,7 @@ extension NodeConfiguration {
         "PORT", "HOST", "VALKEY_HOSTS", "VALKEY_MODE", "STORE", "NODE_ID", "MAX_CONNECTIONS", "RATE_LIMIT",
         "JWT_SECRET", "DEV_LOGIN", "HISTORY_TTL", "HISTORY_MAX", "MEMORY_LIMIT_MB", "CONTROL_SOCKET",
         "CONTROL_TOKEN", "LOG_LEVEL", "TLS_CERT", "TLS_KEY", "GATEWAY_LOOPS", "WEB_ROOT", "MAX_MESSAGE_BYTES",
-        "MAX_TEXT_BYTES", "DEFLATE", "LOAD_SAMPLE_SECONDS",
+        "MAX_TEXT_BYTES", "DEFLATE", "LOAD_SAMPLE_SECONDS", "ORDER_WINDOW_MS",
     ]
 
     /// Reads `environment`, then `arguments` (without the program name), and validates.
@@ -129,6 +129,7 @@ extension NodeConfiguration {
         int("MAX_TEXT_BYTES", 1...1_048_576, &maxTextBytes)
         flag("DEFLATE", &deflate)
         int("LOAD_SAMPLE_SECONDS", 1...3600, &loadSampleSeconds)
+        int("ORDER_WINDOW_MS", 0...10_000, &orderWindowMs)
     }
 
     private func validate(problems: inout [String]) {

@@ -59,6 +59,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var deflate = true
     /// Seconds between load samples (`LOAD_SAMPLE_SECONDS`, 5).
     public var loadSampleSeconds = 5
+    /// Hold-back window in ms of rooms with traffic from several nodes (`ORDER_WINDOW_MS`, 50).
+    public var orderWindowMs = 50
 
     /// The defaults.
     public init() {}

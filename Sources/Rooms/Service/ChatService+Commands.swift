@@ -93,7 +93,9 @@ extension ChatService {
     /// Whether the user may send now; replies `rate_limited` when not.
     func takeToken(_ session: ClientSession, cid: String?) -> Bool {
         switch rateLimiter.tryTake(user: session.user, now: now()) {
-        case .allowed: return true
+        case .allowed:
+            noteTokenSpent(session.user)
+            return true
         case .refused(let retry):
             counters.rateLimited.add(1, ordering: .relaxed)
             reply(ProtocolError(.rateLimited, "too many messages", cid: cid, retryAfterMs: retry), to: session)
@@ -118,8 +120,8 @@ extension ChatService {
         }
         let messageID = idGenerator.next(nowMs: time)
         let message = ChatMessage(chat: .room(id), id: messageID, from: user, ts: time, text: text)
-        deliver(room.assumeIsolated { $0.post(message, except: session.connection, nowMs: time) })
-        crossNode?.publish(id, CrossNodeMessage.encode(instance: instance, room: id, message: message))
+        deliverInOrder(room, message, except: session.connection, source: instance)
+        publishToRoom(id, .roomMessage(message))
         let stored = StoredMessage(id: messageID, from: user, ts: time, text: text)
         store.append(stored, to: .room(id)) { [self] result in
             let acked = result.map { true }
@@ -171,6 +173,7 @@ extension ChatService {
             gateway.broadcast(toPeer, to: peerConnections)
             gateway.broadcast(toSelf, to: ownConnections)
         }
+        publishDirectMessage(from: user, to: peer, id: messageID, ts: time, text: text)
         let chat = ChatKey.dm(between: user, and: peer)
         store.append(StoredMessage(id: messageID, from: user, ts: time, text: text), to: chat) { [self] result in
             switch result {
