@@ -52,6 +52,8 @@ public final class NodeIdentity: @unchecked Sendable {
     private var waiters: [CheckedContinuation<UInt16, any Error>] = []
     private var heartbeatTimer: UInt64?
     private var released = false
+    /// Whether Valkey answered any command of the claim.
+    private var answered = false
     private let onClaimed: (UInt16) -> Void
     private let onRecreated: () -> Void
 
@@ -78,7 +80,7 @@ public final class NodeIdentity: @unchecked Sendable {
         if let configured {
             claimConfigured(configured, watch: nil)
             loop.scheduleTimer(after: .seconds(3)) { [self] in
-                guard current.load(ordering: .relaxed) < 0, failure == nil else { return }
+                guard current.load(ordering: .relaxed) < 0, failure == nil, !answered else { return }
                 Log.warn("node.id_unchecked", ["node": String(configured), "reason": "valkey did not answer within 3 s"])
                 hold(configured)
             }
@@ -251,7 +253,11 @@ public final class NodeIdentity: @unchecked Sendable {
         let batch = encoder.take()
         nonisolated(unsafe) let completion = completion
         let queued = client.assumeIsolated { client in
-            client.submit(batch, commands: 1, key: key) { result in completion(try? result.get().first) }
+            client.submit(batch, commands: 1, key: key) { [weak self] result in
+                let reply = try? result.get().first
+                if reply != nil { self?.answered = true }
+                completion(reply)
+            }
         }
         if !queued { completion(nil) }
     }
