@@ -1,3 +1,4 @@
+import Gateway
 import Testing
 @testable import Rooms
 
@@ -57,6 +58,19 @@ import Testing
         let late = order.accept(message(t + 1, node: 3), except: nil, source: 3, nowMs: t + 200, windowMs: Self.window)
         #expect(late.count == 1)
         #expect(order.late == 1)
+    }
+
+    @Test func aConnectionThatJoinedDuringTheWindowIsNotSentWhatItsHistoryHad() {
+        var order = CrossNodeOrder()
+        let t = Self.base
+        let joiner = ConnectionID(slot: 9, generation: 1)
+        _ = order.accept(message(t, node: 1), except: nil, source: 1, nowMs: t, windowMs: Self.window)
+        _ = order.accept(message(t + 1, node: 2), except: nil, source: 2, nowMs: t + 1, windowMs: Self.window)
+        _ = order.accept(message(t + 3, node: 1), except: nil, source: 1, nowMs: t + 3, windowMs: Self.window)
+        // The joiner's history (read from Valkey) already has t+1, not t+3.
+        order.noteJoined(joiner, after: message(t + 1, node: 2).id, nowMs: t + 5, windowMs: Self.window)
+        #expect(order.alreadyHave(message(t + 1, node: 2).id) == [joiner])
+        #expect(order.alreadyHave(message(t + 3, node: 1).id).isEmpty)
     }
 
     @Test func randomArrivalsWithinTheWindowComeOutSorted() {

@@ -49,6 +49,7 @@ extension ChatService {
                     let after = messages.last?.id ?? since ?? 0
                     let binary = session.binary
                     let buffered = activeRoom(id).assumeIsolated { $0.activate(connection, binary: binary, after: after) }
+                    crossNodeJoined(id, connection, after: after)
                     guard let gateway, !buffered.isEmpty else { return }
                     gateway.assumeIsolated { gateway in for message in buffered { gateway.send(message, to: connection) } }
                 }

@@ -34,6 +34,21 @@ struct CrossNodeOrder {
     private(set) var late = 0
     /// The deadline a release timer is set for, if any (kept by the caller).
     var timerDeadline: Int64?
+    /// Connections that finished a join while messages were held: the newest id their
+    /// `joined` history carried, and when (a held message they already got is not sent
+    /// to them again).
+    private(set) var joinedAfter: [ConnectionID: (id: UInt64, atMs: Int64)] = [:]
+
+    /// Notes that `connection` got the room's history up to `id` at `nowMs`.
+    mutating func noteJoined(_ connection: ConnectionID, after id: UInt64, nowMs: Int64, windowMs: Int64) {
+        joinedAfter = joinedAfter.filter { nowMs - $0.value.atMs <= 2 * windowMs + 1000 }
+        if !held.isEmpty { joinedAfter[connection] = (id, nowMs) }
+    }
+
+    /// The connections that must not get `id` (their history already had it).
+    func alreadyHave(_ id: UInt64) -> [ConnectionID] {
+        joinedAfter.isEmpty ? [] : joinedAfter.filter { $0.value.id >= id }.map(\.key)
+    }
 
     /// Whether two or more sources sent within `sourceMemoryMs` of `nowMs`.
     func isMultiSource(nowMs: Int64) -> Bool {

@@ -70,8 +70,25 @@ extension ChatService {
             crossNodeState.lateMessages.add(order.late - lateBefore, ordering: .relaxed)
         }
         crossNodeState.orders[room.id] = order
-        for entry in ready { deliver(room.assumeIsolated { $0.post(entry.message, except: entry.except, nowMs: time) }) }
+        for entry in ready { post(entry, in: room, skipping: order.alreadyHave(entry.message.id), nowMs: time) }
         scheduleRelease(room.id)
+    }
+
+    /// Posts a released message, minus connections whose `joined` history carried it.
+    private func post(_ entry: CrossNodeOrder.Held, in room: Room, skipping: [ConnectionID], nowMs: Int64) {
+        var delivery = room.assumeIsolated { $0.post(entry.message, except: entry.except, nowMs: nowMs) }
+        if !skipping.isEmpty {
+            delivery.jsonRecipients.removeAll { skipping.contains($0) }
+            delivery.binaryRecipients.removeAll { skipping.contains($0) }
+        }
+        deliver(delivery)
+    }
+
+    /// A connection finished joining room `id` with history up to `after`: messages still
+    /// held by the order window that it already got are not sent to it again.
+    func crossNodeJoined(_ id: UInt32, _ connection: ConnectionID, after: UInt64) {
+        guard crossNodeState.orders[id] != nil else { return }
+        crossNodeState.orders[id]?.noteJoined(connection, after: after, nowMs: now(), windowMs: configuration.orderWindowMs)
     }
 
     /// Sets a timer for the first held message of room `id`, unless one is set earlier.
@@ -91,7 +108,7 @@ extension ChatService {
         let ready = order.release(nowMs: time, windowMs: configuration.orderWindowMs)
         if !order.isIdle(nowMs: time) { crossNodeState.orders[id] = order }
         if let room = rooms[id] {
-            for entry in ready { deliver(room.assumeIsolated { $0.post(entry.message, except: entry.except, nowMs: time) }) }
+            for entry in ready { post(entry, in: room, skipping: order.alreadyHave(entry.message.id), nowMs: time) }
         }
         scheduleRelease(id)
     }
