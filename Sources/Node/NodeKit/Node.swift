@@ -269,15 +269,21 @@ public final class Node: Sendable {
     /// up (1).
     public func run(handleSignals: Bool = true) async -> Int32 {
         let root = self.root
-        if let cluster = valkey as? ClusterClient {
+        if valkey != nil {
+            // The cluster client adds its links under /node/shards, and the node id is
+            // claimed through the links: both once that supervisor runs.
             let shards = shardsSupervisor
             let loop = self.loop
+            let cluster = valkey as? ClusterClient
+            let identity = self.identity
             Task {
                 while !(await shards.isRunning) { try? await Task.sleep(for: .milliseconds(10)) }
-                loop.execute { cluster.assumeIsolated { $0.start() } }
+                loop.execute {
+                    cluster?.assumeIsolated { $0.start() }
+                    identity?.start()
+                }
             }
         }
-        if let identity { loop.execute { identity.start() } }
         let signals = handleSignals ? Self.installSignalHandlers { Task { await root.stop() } } : []
         defer { signals.forEach { $0.cancel() } }
         do {
