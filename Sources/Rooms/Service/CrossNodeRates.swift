@@ -8,6 +8,11 @@ import Shards
 // user with connections on k nodes spends one budget, give or take what the k nodes
 // allow before each other's reports arrive: at most the burst plus half a second of
 // rate on each node, and nothing more once the reports are in.
+//
+// A user on one node only costs nothing per half second: when a report's PUBLISH reached
+// no other subscriber than this node, reports for that user stop for 10 s; a presence
+// event from another node about the user (their first session there) starts them again
+// at once, so a second node is charged from its first send on.
 
 extension ChatService {
     /// A token was spent here by `user` (an accepted send or DM).
@@ -19,11 +24,27 @@ extension ChatService {
     /// Publishes the tokens spent since the last report, one event per user.
     func reportSpentTokens() {
         guard crossNode != nil, !crossNodeState.spent.isEmpty else { return }
+        guard let link = crossNode else { return }
         let spent = crossNodeState.spent
         crossNodeState.spent = [:]
-        for (user, tokens) in spent {
-            publishToNodes(Keyspace.userChannel(user), .rateSpent(user: user, tokens: UInt32(clamping: tokens)))
+        let time = now()
+        if crossNodeState.reportsSkippedUntil.count > 4096 {
+            crossNodeState.reportsSkippedUntil = crossNodeState.reportsSkippedUntil.filter { $0.value > time }
         }
+        for (user, tokens) in spent {
+            if let until = crossNodeState.reportsSkippedUntil[user], until > time { continue }
+            let payload = CrossNodeMessage.encode(instance: instance, .rateSpent(user: user, tokens: UInt32(clamping: tokens)))
+            link.publish(Keyspace.userChannel(user), payload) { [self] result in
+                // Subscribers reached: this node (for the user's DMs) and any other.
+                guard case .success(let replies) = result, let reached = replies.first?.integer, reached <= 1 else { return }
+                crossNodeState.reportsSkippedUntil[user] = now().addingSaturated(CrossNodeTiming.aloneReportPauseMs)
+            }
+        }
+    }
+
+    /// Another node has a session of `user` now: report their spending again at once.
+    func resumeRateReports(_ user: UInt32) {
+        crossNodeState.reportsSkippedUntil[user] = nil
     }
 }
 

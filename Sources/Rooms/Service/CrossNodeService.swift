@@ -165,6 +165,7 @@ extension ChatService {
             counters.delivered.add(connections.count, ordering: .relaxed)
             gateway.assumeIsolated { $0.broadcast(frame, to: Array(connections)) }
         case .presence(let user, let node, let seq, let online):
+            if online && userConnections[user] != nil { resumeRateReports(user) }
             remotePresenceChanged(user, node: node, instance: sender, seq: seq, online: online)
         case .rateSpent(let user, let tokens):
             guard userConnections[user] != nil else { return }
@@ -183,6 +184,8 @@ public enum CrossNodeTiming {
     public static let liveCheckMs: Int64 = 1_000
     /// How often a node reports the rate tokens its users spent.
     public static let rateReportMs: Int64 = 500
+    /// How long rate reports of a user alone on this node pause.
+    public static let aloneReportPauseMs: Int64 = 10_000
     /// How long a `presence` reply waits for Valkey at most.
     public static let presenceReadMs: Int64 = 2_000
     /// How long a `sess:{U}` hash lives after its last change.

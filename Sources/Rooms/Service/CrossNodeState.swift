@@ -8,7 +8,8 @@ import Synchronization
 ///   for them, and the state last told to their watchers;
 /// - `liveNodes`: the instance each heartbeat key `node:<N>` held when last read;
 /// - `userChannels`: the `user.{U}` channels subscribed (local sessions or watchers);
-/// - `spent`: rate tokens spent here since the last report, per user.
+/// - `spent`: rate tokens spent here since the last report, per user;
+///   `reportsSkippedUntil`: users alone on this node as far as the last report showed.
 final class CrossNodeState {
     var orders: [UInt32: CrossNodeOrder] = [:]
     var remote: [UInt32: [UInt16: RemoteSessions]] = [:]
@@ -17,6 +18,8 @@ final class CrossNodeState {
     var liveNodes: [UInt16: UInt64] = [:]
     var userChannels: Set<UInt32> = []
     var spent: [UInt32: Int] = [:]
+    /// Users whose last report reached no other node, until when reports are skipped.
+    var reportsSkippedUntil: [UInt32: Int64] = [:]
     var presenceSeq: UInt64 = 0
     /// Room messages delivered after a larger id (arrived later than the window).
     let lateMessages = Atomic<Int>(0)
