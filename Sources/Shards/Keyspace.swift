@@ -8,7 +8,7 @@
 /// | `roomEdits(R, message: id)`    | `room:{R}:edits:<id>`   | list of previous texts      |
 /// | `roomEpoch(R)`                 | `room:{R}:epoch`        | string: the history epoch   |
 /// | `typing(room: R, user: U)`     | `typing:{R}:<U>`        | string, 5 s TTL             |
-/// | `session(U)`                   | `sess:{U}`              | hash                        |
+/// | `session(U)`                   | `sess:{U}`              | hash node id -> inst:seq    |
 /// | `userRooms(U)`                 | `user:{U}:rooms`        | set                         |
 /// | `userDirectMessages(U)`        | `user:{U}:dms`          | set of DM peers             |
 /// | `directMessages(A, B)`         | `dm:{A:B}:msgs`         | sorted set, A < B           |
@@ -55,7 +55,9 @@ public enum Keyspace {
         return key
     }
 
-    /// `sess:{U}`: the user's sessions (node, connections, tier, last seen).
+    /// `sess:{U}`: the user's sessions, one field per node that holds some: node id ->
+    /// `"<instance>:<seq>"` (the node's process instance, the change's sequence number).
+    /// Counts while `node:<N>` holds that instance (presence across nodes).
     public static func session(_ user: UInt32) -> [UInt8] { build("sess:{", UInt64(user), "}") }
 
     /// `user:{U}:rooms`: the rooms the user belongs to.
@@ -87,7 +89,8 @@ public enum Keyspace {
         directMessageKey(first, second, "}:epoch")
     }
 
-    /// `node:<N>`: the heartbeat of node N (its `NODE_ID`, used as given).
+    /// `node:<N>`: the heartbeat of node N (its `NODE_ID`, used as given): the holder's
+    /// instance id, with a TTL refreshed by its heartbeat (NodeIdentity).
     public static func nodeHeartbeat(_ node: String) -> [UInt8] {
         var key: [UInt8] = []
         key.reserveCapacity(5 + node.utf8.count)

@@ -39,6 +39,8 @@ public final class Node: Sendable {
     /// Valkey, through the shard map or a Valkey Cluster (nil with the memory store).
     public let valkey: (any ValkeyClient)?
     let shardsSupervisor: Supervisor
+    /// This node's NODE_ID held in Valkey (nil with the memory store).
+    public let identity: NodeIdentity?
     /// The load monitor (measures the level; operators pin through `degradation`).
     public let loadMonitor: LoadMonitor
 
@@ -99,12 +101,14 @@ public final class Node: Sendable {
         chatConfiguration.nodeID = UInt16(configuration.nodeID ?? 0)
         chatConfiguration.maxTextBytes = configuration.maxTextBytes
         chatConfiguration.rateLimitPerMinute = configuration.rateLimit
+        chatConfiguration.orderWindowMs = Int64(configuration.orderWindowMs)
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
         let storeWrites = StoreWritesInFlight()
         self.storeWrites = storeWrites
         let store = Self.makeStore(storeConfiguration, client: valkey, writes: storeWrites)
         chat = ChatService(configuration: chatConfiguration, store: store, loop: loop)
-        if let valkey { Self.connectNodes(chat: chat, client: valkey, loop: loop) }
+        let service = chat
+        identity = valkey.map { Self.connectNodes(chat: service, client: $0, loop: loop, configuredID: configuration.nodeID) }
         operations = NodeOperations(
             registry: registry, chat: chat, links: links, cluster: valkey as? ClusterClient, degradation: DegradationControl(),
             memoryLimitBytes: configuration.memoryLimitMB << 20)
@@ -138,7 +142,7 @@ public final class Node: Sendable {
             listener: listener, loop: controlLoop, configuration: configuration, registry: registry, gateway: gateway,
             chat: chat, operations: operations, drain: drainSequence)
         let control = self.control
-        root = Self.tree(registry: registry, shards: shardsSupervisor, gateway: gateway, chat: chat, loop: loop,
+        root = Self.tree(registry: registry, shards: shardsSupervisor, gateway: gateway, identity: identity, chat: chat, loop: loop,
                          monitor: loadMonitor, extraChildren: [
                             ChildSpec(id: "control", shutdown: .timeout(.seconds(2))) { context in await control.run(context) },
                          ])
@@ -180,7 +184,7 @@ public final class Node: Sendable {
         }
     }
 
-    private static func tree(registry: ActorRegistry, shards: Supervisor, gateway: Gateway, chat: ChatService,
+    private static func tree(registry: ActorRegistry, shards: Supervisor, gateway: Gateway, identity: NodeIdentity?, chat: ChatService,
                              loop: EventLoop, monitor: LoadMonitor, extraChildren: [ChildSpec]) -> Supervisor {
         let rooms = Supervisor(
             path: ActorPath.node.appending("rooms"), strategy: .oneForOne,
@@ -192,7 +196,13 @@ public final class Node: Sendable {
                 ChildSpec(id: "load-monitor", shutdown: .brutalKill) { context in try await monitor.run(context) },
                 .supervisor(shards),
                 .supervisor(rooms),
-                ChildSpec(id: "gateway", shutdown: .timeout(.seconds(10))) { _ in try await gateway.run() },
+                ChildSpec(id: "gateway", shutdown: .timeout(.seconds(10))) { _ in
+                    // Clients are served once the node id is held (NodeIdentity); the heartbeat
+                    // key goes when the gateway stops (after its clients were closed).
+                    _ = try await identity?.established()
+                    try await gateway.run()
+                    await identity?.release()
+                },
             ] + extraChildren)
     }
 
@@ -230,23 +240,34 @@ public final class Node: Sendable {
         control.loop.shutdown()
     }
 
-    /// Cross-node fan-out: room messages are published on the room's channel; rooms with
-    /// local subscribers are subscribed; messages from other nodes go to the local room.
-    private static func connectNodes(chat: ChatService, client: any ValkeyClient, loop: EventLoop) {
-        chat.crossNode = CrossNodeLink(
-            publish: { room, payload in
-                let channel = Keyspace.roomChannel(room)
-                _ = client.assumeIsolated { client -> Bool in
-                    var encoder = RESPEncoder(reservingCapacity: payload.count + 64)
-                    client.appendPublish(channel, payload, to: &encoder)
-                    return client.submit(encoder.take(), commands: 1, key: channel) { _ in }
-                }
+    /// Other nodes: the chat service publishes and subscribes through `client`
+    /// (CrossNodeLink), messages from other nodes go to the service, and the node id is
+    /// held in Valkey (NodeIdentity).
+    private static func connectNodes(chat: ChatService, client: any ValkeyClient, loop: EventLoop,
+                                     configuredID: Int?) -> NodeIdentity {
+        let submit: @Sendable ([UInt8], Int, [UInt8], @escaping CrossNodeLink.Completion) -> Void = { batch, count, key, completion in
+            // The completion runs on this loop's thread, where the caller is (see ValkeySubmitter).
+            nonisolated(unsafe) let completion = completion
+            let queued = client.assumeIsolated { $0.submit(batch, commands: count, key: key, completion: completion) }
+            if !queued { completion(.failure(.outboxFull)) }
+        }
+        let link = CrossNodeLink(
+            publish: { channel, payload, completion in
+                var encoder = RESPEncoder(reservingCapacity: payload.count + 64)
+                client.appendPublish(channel, payload, to: &encoder)
+                submit(encoder.take(), 1, channel) { result in completion?(result) }
             },
-            subscribe: { room in client.assumeIsolated { $0.subscribe(Keyspace.roomChannel(room)) } },
-            unsubscribe: { room in client.assumeIsolated { $0.unsubscribe(Keyspace.roomChannel(room)) } })
+            subscribe: { channel in client.assumeIsolated { $0.subscribe(channel) } },
+            unsubscribe: { channel in client.assumeIsolated { $0.unsubscribe(channel) } },
+            submit: submit,
+            publishCommand: client.pubSubMode.publishCommand)
         loop.execute {
+            chat.attachCrossNode(link)
             client.assumeIsolated { $0.setMessageHandler { _, payload in chat.receiveRemote(payload) } }
         }
+        return NodeIdentity(
+            client: client, loop: loop, instance: chat.instance, configured: configuredID.map { UInt16(clamping: $0) },
+            onClaimed: { id in chat.setNodeID(id) }, onRecreated: { chat.republishPresence() })
     }
 
     /// The store: Valkey through `client`, or memory when there is none.
@@ -269,12 +290,19 @@ public final class Node: Sendable {
     /// watchdog ends the process if that has not happened `shutdownLimit` after the signal.
     public func run(handleSignals: Bool = true) async -> Int32 {
         let root = self.root
-        if let cluster = valkey as? ClusterClient {
+        if valkey != nil {
+            // The cluster client adds its links under /node/shards, and the node id is
+            // claimed through the links: both once that supervisor runs.
             let shards = shardsSupervisor
             let loop = self.loop
+            let cluster = valkey as? ClusterClient
+            let identity = self.identity
             Task {
                 while !(await shards.isRunning) { try? await Task.sleep(for: .milliseconds(10)) }
-                loop.execute { cluster.assumeIsolated { $0.start() } }
+                loop.execute {
+                    cluster?.assumeIsolated { $0.start() }
+                    identity?.start()
+                }
             }
         }
         let drain = drainSequence
@@ -296,6 +324,10 @@ public final class Node: Sendable {
             return 0
         } catch {
             closeOperations()
+            if let failure = await identity?.failureReason {
+                FileHandle.standardError.write(Data("chat-node: cannot start: \(failure)\n".utf8))
+                return 2
+            }
             Log.error("node.gave_up", ["error": String(describing: error)])
             FileHandle.standardError.write(Data("chat-node: stopping: \(error)\n".utf8))
             return 1

@@ -32,6 +32,12 @@ public struct UserRateLimiter: Sendable {
         return buckets[user, default: TokenBucket(configuration: configuration, now: now)].tryTake(now: now)
     }
 
+    /// Charges `tokens` that `user` spent on another node (see ``TokenBucket/charge(tokens:now:)``).
+    public mutating func charge(user: UInt32, tokens: Int, now: Int64) {
+        let configuration = self.configuration
+        buckets[user, default: TokenBucket(configuration: configuration, now: now)].charge(tokens: tokens, now: now)
+    }
+
     /// Changes every user's full rate from `now` on (a load level change), keeping each
     /// user's tokens and penalty. O(users with a bucket); level changes are rare.
     public mutating func setRate(perMinute: Int, now: Int64) {

@@ -49,6 +49,7 @@ extension ChatService {
                     let after = messages.last?.id ?? since ?? 0
                     let binary = session.binary
                     let buffered = activeRoom(id).assumeIsolated { $0.activate(connection, binary: binary, after: after) }
+                    crossNodeJoined(id, connection, after: after)
                     guard let gateway, !buffered.isEmpty else { return }
                     gateway.assumeIsolated { gateway in for message in buffered { gateway.send(message, to: connection) } }
                 }
@@ -93,7 +94,9 @@ extension ChatService {
     /// Whether the user may send now; replies `rate_limited` when not.
     func takeToken(_ session: ClientSession, cid: String?) -> Bool {
         switch rateLimiter.tryTake(user: session.user, now: now()) {
-        case .allowed: return true
+        case .allowed:
+            noteTokenSpent(session.user)
+            return true
         case .refused(let retry):
             counters.rateLimited.add(1, ordering: .relaxed)
             reply(ProtocolError(.rateLimited, "too many messages", cid: cid, retryAfterMs: retry), to: session)
@@ -119,10 +122,9 @@ extension ChatService {
         }
         let messageID = idGenerator.next(nowMs: time)
         let message = ChatMessage(chat: .room(id), id: messageID, from: user, ts: time, text: text)
-        deliverRoomMessage(room.assumeIsolated { $0.post(message, except: session.connection, nowMs: time) },
-                           room: id, key: messageID, text: text)
+        deliverInOrder(room, message, except: session.connection, source: instance)
         counters.fanOutLocal.recordElapsed(since: started)
-        crossNode?.publish(id, CrossNodeMessage.encode(instance: instance, room: id, message: message))
+        publishToRoom(id, .roomMessage(message))
         let stored = StoredMessage(id: messageID, from: user, ts: time, text: text)
         store.append(stored, to: .room(id)) { [self] result in
             let acked = result.map { true }
@@ -178,6 +180,7 @@ extension ChatService {
             gateway.broadcast(toPeer, to: peerConnections)
             gateway.broadcast(toSelf, to: ownConnections)
         }
+        publishDirectMessage(from: user, to: peer, id: messageID, ts: time, text: text)
         let chat = ChatKey.dm(between: user, and: peer)
         store.append(StoredMessage(id: messageID, from: user, ts: time, text: text), to: chat) { [self] result in
             switch result {

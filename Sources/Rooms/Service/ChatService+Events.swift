@@ -21,6 +21,7 @@ extension ChatService {
         let time = now()
         if let delivery = room.assumeIsolated({ $0.typing(user: user, except: connection, nowMs: time) }) {
             deliver(withoutIdle(delivery))
+            publishToRoom(id, .typing(room: id, user: user, ts: time))
         }
     }
 
@@ -32,6 +33,7 @@ extension ChatService {
                 if case .failure(let error) = result { unavailable(error, session) }
                 return
             }
+            publishToRoom(id, .read(room: id, user: user, id: messageID))
             guard !level.dropsLowEvents else { return counters.droppedByLevel.add(.low) }  // the position is stored; the receipt is shed
             let json = ServerEventEncoder.read(room: id, user: user, id: messageID)
             let binary = BinaryFrame.read(room: id, user: user, id: messageID, timestampMs: now())
@@ -60,6 +62,7 @@ extension ChatService {
                     let json = ServerEventEncoder.edited(room: id, id: messageID, text: text, ets: editedAt)
                     deliverRoomMessage(room.assumeIsolated { $0.event(json: json, binary: nil, except: nil, priority: .normal) },
                                        room: id, key: messageID, text: nil)
+                    publishToRoom(id, .edited(room: id, id: messageID, text: text, ets: editedAt))
                 }
             }
         }
@@ -86,6 +89,7 @@ extension ChatService {
         }
         session.watching = Set(users)
         for user in session.watching { watchers[user, default: []].insert(session.connection) }
+        if crossNode != nil { return crossNodePresence(users, session) }
         var seen = Set<UInt32>()
         let online = users.filter { isOnline($0) && seen.insert($0).inserted }
         send(ServerEventEncoder.presence(online: online), to: session.connection)

@@ -9,7 +9,7 @@ extension ChatService {
         if let room = rooms[id] { return room }
         let room = Room(id: id, loop: loop, nowMs: now())
         rooms[id] = room
-        crossNode?.subscribe(id)
+        crossNodeRoomStarted(id)
         if let supervisor = roomsSupervisor {
             let spec = roomChildSpec(id)
             Task {
@@ -61,7 +61,7 @@ extension ChatService {
         let idleMs = configuration.roomIdleMs
         for (id, room) in rooms where room.assumeIsolated({ $0.isIdle(nowMs: time, idleMs: idleMs) }) {
             rooms[id] = nil
-            crossNode?.unsubscribe(id)
+            crossNodeRoomStopped(id)
             room.assumeIsolated { $0.stop() }
             if let supervisor = roomsSupervisor {
                 Task { try? await supervisor.deleteChild(String(id)) }
@@ -69,20 +69,15 @@ extension ChatService {
         }
     }
 
-    /// A room message published by another node: delivered to this node's subscribers of
-    /// the room (nothing is stored: the sending node did that). Own publications, unknown
-    /// rooms and malformed payloads are ignored.
-    public func receiveRemote(_ payload: [UInt8]) {
-        let arrived = ChatCounters.start()
-        guard let (sender, roomID, message) = CrossNodeMessage.decode(payload), sender != instance,
-              let room = rooms[roomID] else { return }
-        deliverRoomMessage(room.assumeIsolated { $0.post(message, except: nil, nowMs: now()) },
-                           room: roomID, key: message.id, text: message.text)
-        counters.fanOutRemote.recordElapsed(since: arrived)
+    /// The user's first connection here opened or the last one closed (with other nodes:
+    /// recorded in Valkey, and watchers told only when the user's state anywhere changed).
+    func presenceChanged(_ user: UInt32, online: Bool) {
+        if crossNode != nil { return crossNodeLocalPresence(user, online: online) }
+        tellWatchers(user, online: online)
     }
 
     /// Tells the watchers of `user` that they came online or went offline.
-    func presenceChanged(_ user: UInt32, online: Bool) {
+    func tellWatchers(_ user: UInt32, online: Bool) {
         guard !level.dropsLowEvents, let watching = watchers[user]?.subtracting(idleConnections), !watching.isEmpty,
               let gateway else { return }
         let message = OutboundMessage(payload: ServerEventEncoder.presenceChange(user: user, online: online), priority: .low)

@@ -29,7 +29,9 @@ public final class ChatService: @unchecked Sendable {
     var idGenerator: MessageIDGenerator
     var rateLimiter: UserRateLimiter
     /// Other nodes, through Valkey pub/sub (nil on a node alone).
-    public var crossNode: CrossNodeLink?
+    public internal(set) var crossNode: CrossNodeLink?
+    /// What the service keeps about other nodes (presence, ordering, rates).
+    let crossNodeState = CrossNodeState()
     /// This process's identity on the room channels (its own publications are skipped).
     public let instance = UInt64.random(in: 1...UInt64.max)
     /// The degradation level in force (set by the load monitor through `setLevel`).

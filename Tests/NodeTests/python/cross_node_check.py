@@ -1,16 +1,25 @@
-"""Two nodes sharing Valkey: a user on node A and a user on node B talk in one room.
-Usage: cross_node_check.py PORT_A PORT_B JWT_SECRET
+"""Nodes sharing Valkey behave as one service. Usage:
+
+  cross_node_check.py basic PORT_A PORT_B JWT_SECRET    room, history, DM, typing, read,
+                                                        edit, presence, order across nodes
+  cross_node_check.py rooms PORT_A PORT_B JWT_SECRET    room and DM only (cluster mode)
+  cross_node_check.py rate PORT_A PORT_B JWT_SECRET     one rate budget on two nodes
+  cross_node_check.py kill PORT_A PORT_B JWT_SECRET PID_B
+                                                        presence after node B is SIGKILLed
+Prints "ok <check>" per check passed; exits non-zero on the first failure.
 """
 import base64
 import hashlib
 import hmac
 import json
+import os
+import signal
 import sys
 import time
 
 from websockets.sync.client import connect
 
-PORT_A, PORT_B, SECRET = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
+MODE, PORT_A, PORT_B, SECRET = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].encode()
 
 
 def token(sub):
@@ -21,34 +30,216 @@ def token(sub):
     return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
 
 
-def until(ws, pred, timeout=10):
+def client(port, user):
+    return connect(f"ws://127.0.0.1:{port}/ws?token={token(user)}", compression=None, max_queue=None)
+
+
+def until(ws, pred, timeout=10, what="frame"):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.time())))
+        try:
+            frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.time())))
+        except TimeoutError:
+            break
         if pred(frame):
             return frame
-    raise AssertionError("timed out")
+    raise AssertionError(f"timed out waiting for {what}")
 
 
-a = connect(f"ws://127.0.0.1:{PORT_A}/ws?token={token(61)}", compression=None).__enter__()
-b = connect(f"ws://127.0.0.1:{PORT_B}/ws?token={token(62)}", compression=None).__enter__()
-for ws in (a, b):
-    ws.send(json.dumps({"t": "join", "room": 1}))
-    until(ws, lambda f: f["t"] == "joined")
-time.sleep(0.3)  # the subscriptions go out at the end of the nodes' loop rounds
+def quiet(ws, pred, seconds):
+    """Asserts no frame matching pred arrives within seconds."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.time())))
+        except TimeoutError:
+            return
+        assert not pred(frame), f"unexpected {frame}"
 
-ids = []
-for i in range(20):
-    sender, receiver = (a, b) if i % 2 == 0 else (b, a)
-    sender.send(json.dumps({"t": "send", "room": 1, "text": f"x{i}", "cid": f"c{i}"}))
-    ack = until(sender, lambda f: f["t"] == "ack" and f["cid"] == f"c{i}")
-    m = until(receiver, lambda f: f["t"] == "msg" and f["id"] == ack["id"])
-    assert m["text"] == f"x{i}" and m["from"] == (61 if i % 2 == 0 else 62), m
-    ids.append(ack["id"])
-print("ok across nodes", flush=True)
 
-for ws in (a, b):
-    ws.send(json.dumps({"t": "history", "room": 1, "limit": 50}))
-    h = until(ws, lambda f: f["t"] == "history")
-    assert [m["id"] for m in h["msgs"]] == sorted(ids, key=int), h
-print("ok shared history", flush=True)
+def join(ws, room):
+    ws.send(json.dumps({"t": "join", "room": room}))
+    until(ws, lambda f: f["t"] == "joined" and f["room"] == room, what=f"joined {room}")
+
+
+def send(ws, room, text, cid):
+    ws.send(json.dumps({"t": "send", "room": room, "text": text, "cid": cid}))
+    return until(ws, lambda f: f["t"] in ("ack", "error") and f.get("cid") == cid, what=f"ack {cid}")
+
+
+def presence(ws, users):
+    ws.send(json.dumps({"t": "presence", "users": users}))
+    return until(ws, lambda f: f["t"] == "presence" and "online" in f and "user" not in f, what="presence reply")["online"]
+
+
+def change(ws, user, online, timeout=10):
+    return until(ws, lambda f: f["t"] == "presence" and f.get("user") == user and f.get("online") is online,
+                 timeout=timeout, what=f"presence {user} {online}")
+
+
+def settle():
+    time.sleep(0.3)  # subscriptions leave at the end of the nodes' loop rounds
+
+
+def rooms_and_dms():
+    a, b = client(PORT_A, 61), client(PORT_B, 62)
+    for ws in (a, b):
+        join(ws, 1)
+    settle()
+    ids = []
+    for i in range(20):
+        sender, receiver = (a, b) if i % 2 == 0 else (b, a)
+        ack = send(sender, 1, f"x{i}", f"c{i}")
+        assert ack["t"] == "ack", ack
+        m = until(receiver, lambda f: f["t"] == "msg" and f["id"] == ack["id"], what=f"msg {i}")
+        assert m["text"] == f"x{i}" and m["from"] == (61 if i % 2 == 0 else 62), m
+        ids.append(ack["id"])
+    print("ok across nodes", flush=True)
+
+    for ws in (a, b):
+        ws.send(json.dumps({"t": "history", "room": 1, "limit": 50}))
+        h = until(ws, lambda f: f["t"] == "history")
+        assert [m["id"] for m in h["msgs"]] == sorted(ids, key=int), h
+    print("ok shared history", flush=True)
+
+    # A DM from 61 on A to 62 on B; 61's other connection, on B, sees it too.
+    a2 = client(PORT_B, 61)
+    settle()
+    a.send(json.dumps({"t": "dm", "to": 62, "text": "hi b", "cid": "d1"}))
+    ack = until(a, lambda f: f["t"] == "ack" and f["cid"] == "d1", what="dm ack")
+    m = until(b, lambda f: f["t"] == "msg" and f.get("dm") == 61, what="dm at the peer")
+    assert m["id"] == ack["id"] and m["text"] == "hi b" and m["from"] == 61, m
+    mine = until(a2, lambda f: f["t"] == "msg" and f.get("dm") == 62, what="dm at the sender's other node")
+    assert mine["id"] == ack["id"], mine
+    # And back, from B to A.
+    b.send(json.dumps({"t": "dm", "to": 61, "text": "hi a", "cid": "d2"}))
+    back = until(a, lambda f: f["t"] == "msg" and f.get("dm") == 62, what="dm back")
+    assert back["text"] == "hi a" and back["from"] == 62, back
+    print("ok dm across nodes", flush=True)
+    return a, b, a2, ids
+
+
+def typing_reads_edits(a, b, ids):
+    a.send(json.dumps({"t": "typing", "room": 1}))
+    t = until(b, lambda f: f["t"] == "typing", what="typing")
+    assert t["room"] == 1 and t["user"] == 61, t
+    print("ok typing across nodes", flush=True)
+
+    b.send(json.dumps({"t": "read", "room": 1, "id": ids[-1]}))
+    r = until(a, lambda f: f["t"] == "read", what="read")
+    assert r["room"] == 1 and r["user"] == 62 and r["id"] == ids[-1], r
+    print("ok read across nodes", flush=True)
+
+    a.send(json.dumps({"t": "edit", "room": 1, "id": ids[0], "text": "x0 fixed"}))
+    e = until(b, lambda f: f["t"] == "edited", what="edited")
+    assert e["id"] == ids[0] and e["text"] == "x0 fixed", e
+    print("ok edit across nodes", flush=True)
+
+
+def presence_across():
+    watcher = client(PORT_A, 70)
+    assert presence(watcher, [63]) == [], "63 is offline"
+    other = client(PORT_B, 63)
+    change(watcher, 63, True)
+    assert presence(watcher, [63, 64]) == [63]
+    other.close()
+    change(watcher, 63, False)
+    # A watcher on A also sees a user who is on both nodes go offline only with the last one.
+    on_a, on_b = client(PORT_A, 63), client(PORT_B, 63)
+    change(watcher, 63, True)
+    on_a.close()
+    quiet(watcher, lambda f: f["t"] == "presence" and f.get("user") == 63, 1.0)
+    on_b.close()
+    change(watcher, 63, False)
+    print("ok presence across nodes", flush=True)
+
+
+def order_across():
+    """Two senders on two nodes send at once; every receiver sees ids in order."""
+    sa, sb = client(PORT_A, 64), client(PORT_B, 65)
+    ra, rb = client(PORT_A, 66), client(PORT_B, 67)
+    for ws in (sa, sb, ra, rb):
+        join(ws, 2)
+    settle()
+    # Warm-up: the room hears both nodes, so both apply the order window from now on.
+    for sender, cid in ((sa, "wa"), (sb, "wb")):
+        ack = send(sender, 2, cid, cid)
+        for receiver in (ra, rb):
+            until(receiver, lambda f: f["t"] == "msg" and f["id"] == ack["id"], what="warm-up")
+    count = 150
+    for i in range(count):
+        sa.send(json.dumps({"t": "send", "room": 2, "text": f"a{i}", "cid": f"a{i}"}))
+        sb.send(json.dumps({"t": "send", "room": 2, "text": f"b{i}", "cid": f"b{i}"}))
+        time.sleep(0.004)  # inside the per-user rate (burst 10) of RATE_LIMIT=100000
+    seen = {}
+    for name, ws, expected in (("ra", ra, 2 * count), ("rb", rb, 2 * count), ("sa", sa, count), ("sb", sb, count)):
+        got = []
+        deadline = time.time() + 30
+        while len(got) < expected and time.time() < deadline:
+            try:
+                frame = until(ws, lambda f: f["t"] in ("msg", "error"), timeout=max(0.1, deadline - time.time()))
+            except AssertionError:
+                break
+            assert frame["t"] == "msg", frame
+            got.append(int(frame["id"]))
+        assert len(got) == expected, f"{name}: {len(got)} of {expected}"
+        assert got == sorted(got), f"{name}: ids out of order"
+        seen[name] = got
+    assert seen["ra"] == seen["rb"], "receivers on the two nodes saw different sequences"
+    print(f"ok order across nodes ({2 * count} messages from two nodes)", flush=True)
+
+
+def rate_budget():
+    """User 90 on both nodes: the budget (burst 10 at RATE_LIMIT=60) is shared."""
+    a, b = client(PORT_A, 90), client(PORT_B, 90)
+    for ws in (a, b):
+        join(ws, 3)
+    settle()
+    allowed_a = sum(send(a, 3, "x", f"a{i}")["t"] == "ack" for i in range(10))
+    assert allowed_a == 10, f"node A allowed {allowed_a} of the burst"
+    time.sleep(1.2)  # more than one report interval (500 ms)
+    results = [send(b, 3, "y", f"b{i}") for i in range(10)]
+    allowed_b = sum(r["t"] == "ack" for r in results)
+    refused = [r for r in results if r["t"] == "error"]
+    assert all(r["code"] == "rate_limited" for r in refused), refused
+    # One token per second refills the shared bucket: about one more in 1.2 s.
+    assert allowed_b <= 3, f"node B allowed {allowed_b} more after A spent the burst"
+    print(f"ok one rate budget across nodes (A 10, then B {allowed_b} of 10)", flush=True)
+
+
+def offline_when_node_dies(pid_b):
+    watcher = client(PORT_A, 71)
+    assert presence(watcher, [81]) == []
+    victim = client(PORT_B, 81)
+    change(watcher, 81, True)
+    os.kill(pid_b, signal.SIGKILL)
+    killed = time.time()
+    change(watcher, 81, False, timeout=25)
+    took = time.time() - killed
+    assert took <= 15, f"offline only after {took:.1f} s"
+    print(f"ok offline after node death ({took:.1f} s)", flush=True)
+    try:
+        victim.close()
+    except Exception:
+        pass
+    again = client(PORT_A, 81)
+    change(watcher, 81, True)
+    assert presence(watcher, [81]) == [81]
+    again.close()
+    change(watcher, 81, False)
+    print("ok online again after reconnecting", flush=True)
+
+
+if MODE == "basic":
+    a, b, a2, ids = rooms_and_dms()
+    typing_reads_edits(a, b, ids)
+    presence_across()
+    order_across()
+elif MODE == "rooms":
+    rooms_and_dms()
+elif MODE == "rate":
+    rate_budget()
+elif MODE == "kill":
+    offline_when_node_dies(int(sys.argv[5]))
+else:
+    raise SystemExit(f"unknown mode {MODE}")

@@ -79,6 +79,7 @@ public final class NodeOperations: Sendable {
         snapshot.sessions = chat.sessionCount
         snapshot.tiers = Dictionary(uniqueKeysWithValues: ConnectionTier.allCases.map { ($0.rawValue, chat.connectionsByTier[$0] ?? 0) })
         snapshot.rooms = chat.roomCount
+        snapshot.nodeID = Int(chat.nodeID)
         snapshot.received = chat.counters.received.load(ordering: .relaxed)
         snapshot.delivered = chat.counters.delivered.load(ordering: .relaxed)
         snapshot.rateLimited = chat.counters.rateLimited.load(ordering: .relaxed)

@@ -19,9 +19,10 @@ struct HealthReport: Encodable {
     var shardsDown: Int
     var draining: Bool
     var uptimeS: Int
+    var nodeID: Int
 
     enum CodingKeys: String, CodingKey {
-        case status, connections, sessions, tiers, level, shards, draining
+        case status, connections, sessions, tiers, level, shards, draining, nodeID = "node_id"
         case memoryBytes = "memory_bytes", memoryLimitBytes = "memory_limit_bytes", cpuPercent = "cpu_percent"
         case levelPinned = "level_pinned", shardsUp = "shards_up", shardsDown = "shards_down", uptimeS = "uptime_s"
     }
@@ -113,7 +114,8 @@ extension NodeSnapshot {
             status: status, connections: connections, sessions: sessions, tiers: tiers, memoryBytes: residentBytes,
             memoryLimitBytes: memoryLimitBytes, cpuPercent: Self.rounded(rates.cpuPercent),
             level: levels.effective.rawValue, levelPinned: levels.pinned != nil, shards: shards.count,
-            shardsUp: shardsUp, shardsDown: shards.count - shardsUp, draining: draining, uptimeS: Int(uptimeSeconds))
+            shardsUp: shardsUp, shardsDown: shards.count - shardsUp, draining: draining, uptimeS: Int(uptimeSeconds),
+            nodeID: nodeID)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) }

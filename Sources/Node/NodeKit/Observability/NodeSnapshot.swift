@@ -100,6 +100,8 @@ public struct NodeSnapshot: Sendable {
     public var rates = NodeRates()
     /// Seconds since the node was built; start time in seconds since the epoch.
     public var uptimeSeconds = 0.0, startTimeSeconds = 0.0
+    /// This node's NODE_ID (configured or claimed from Valkey).
+    public var nodeID = 0
     /// Memory limit in bytes (`MEMORY_LIMIT_MB`).
     public var memoryLimitBytes = 0
 
