@@ -32,7 +32,7 @@ extension Gateway {
                 connection.pingSentAt = nil
                 let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
                 if let session = connection.tls { readTLS(connection, session, bytes) } else { process(connection, bytes) }
-                if count < readBuffer.count { return }
+                if count < readBuffer.count || connection.routing != nil { return }
             }
         }
     }
@@ -45,11 +45,12 @@ extension Gateway {
         }
     }
 
-    private func processHTTP(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
+    func processHTTP(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
         guard var parser = connection.httpParser else { return }
         parser.feed(bytes)
         connection.httpParser = parser
-        while connection.state == .http {
+        // A request routed on loop 0 holds the rest until its answer (`resumeRouting`).
+        while connection.state == .http && connection.routing == nil {
             let request: HTTPRequest?
             do {
                 request = try connection.httpParser?.nextRequest()
@@ -63,7 +64,13 @@ extension Gateway {
     }
 
     private func handleRequest(_ connection: Connection, _ request: HTTPRequest) {
-        switch application.route(request, on: self) {
+        if uplink != nil { return routeOnLoopZero(connection, request) }
+        apply(application.route(request, on: self), to: connection, for: request)
+    }
+
+    /// Carries out the application's route for `request`.
+    func apply(_ route: GatewayRoute, to connection: Connection, for request: HTTPRequest) {
+        switch route {
         case .respond(let response):
             let closing = !request.keepAlive || !accepting || response.closesConnection
             respond(connection, with: closing ? response.closingConnection() : response, headOnly: request.method == "HEAD")
@@ -98,7 +105,7 @@ extension Gateway {
             connection.applicationKnows = true
             wheel.insert(connection.id, at: tick + configuration.pingIdleSeconds)
             counters.upgrades.add(1, ordering: .relaxed)
-            application.opened(connection.id, session: session, on: self)
+            tellOpened(connection.id, session: session)
             if !leftover.isEmpty, connection.state == .webSocket {
                 leftover.withUnsafeBytes { processWebSocket(connection, $0) }
             }
@@ -119,7 +126,7 @@ extension Gateway {
             guard let message else { break }
             switch message {
             case .text, .binary:
-                application.received(message, from: connection.id, on: self)
+                tellReceived(message, from: connection.id)
             case .ping(let payload):
                 let pong = WebSocketFrameEncoder(role: .server).pong(payload)
                 enqueueUnbounded(connection, OutboundFrame(copying: pong, priority: .critical))
