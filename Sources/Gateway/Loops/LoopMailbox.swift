@@ -8,13 +8,13 @@ import Synchronization
 ///
 /// The consumer reads the doorbell before taking the queue, so an item appended after the
 /// take rings again and is not stranded (at worst a wake finds the queue empty).
-final class LoopMailbox<Item: Sendable>: Sendable {
+public final class LoopMailbox<Item: Sendable>: Sendable {
     /// The doorbell: register it on the consumer's loop (readable when items wait).
-    let wakeFd: Int32
+    public let wakeFd: Int32
     private let queue = Mutex<[Item]>([])
 
     /// A mailbox with a new eventfd.
-    init() throws(SystemError) {
+    public init() throws(SystemError) {
         wakeFd = try EventFd.create()
     }
 
@@ -24,7 +24,7 @@ final class LoopMailbox<Item: Sendable>: Sendable {
 
     /// Appends `batch` (left empty, with its capacity) and wakes the consumer if it had
     /// nothing waiting. Any thread.
-    func post(_ batch: inout [Item]) {
+    public func post(_ batch: inout [Item]) {
         guard !batch.isEmpty else { return }
         let wasEmpty = queue.withLock { queue -> Bool in
             if queue.isEmpty {
@@ -39,15 +39,16 @@ final class LoopMailbox<Item: Sendable>: Sendable {
     }
 
     /// Moves everything waiting into `spare`, which must be empty. Consumer's loop only.
-    func take(into spare: inout [Item]) {
+    public func take(into spare: inout [Item]) {
         EventFd.drain(wakeFd)
         queue.withLock { swap(&$0, &spare) }
     }
 }
 
 /// Readiness of a mailbox's doorbell: calls `body` on the consumer's loop.
-final class MailboxHandler: EventLoopHandler {
+public final class MailboxHandler: EventLoopHandler {
     let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
-    func handleEvents(_ events: UInt32) { body() }
+    /// A handler calling `body`.
+    public init(_ body: @escaping () -> Void) { self.body = body }
+    public func handleEvents(_ events: UInt32) { body() }
 }
