@@ -4,7 +4,9 @@ import Synchronization
 @testable import Gateway
 
 /// A small application for gateway tests: `/ws` upgrades, `/hello` answers, text messages
-/// are echoed, `broadcast:<text>` goes to every open WebSocket, `close:<code>` closes.
+/// are echoed, `broadcast:<text>` goes to every open WebSocket, `close:<code>` closes,
+/// `whoami` answers the connection's id, `to:<id>:<text>` sends to that connection,
+/// `budget:<bytes>` sets the sender's outbound budget.
 final class EchoApplication: GatewayApplication, @unchecked Sendable {
     let opened = Mutex<Int>(0)
     let closed = Mutex<Int>(0)
@@ -33,6 +35,15 @@ final class EchoApplication: GatewayApplication, @unchecked Sendable {
                 gateway.broadcast(OutboundMessage(payload: Array(text.dropFirst(10).utf8)), to: open)
             } else if text.hasPrefix("close:"), let code = UInt16(text.dropFirst(6)) {
                 gateway.close(connection, code: WebSocketCloseCode(rawValue: code))
+            } else if text == "whoami" {
+                gateway.send(OutboundMessage(payload: Array(connection.description.utf8)), to: connection)
+            } else if text.hasPrefix("to:") {
+                let parts = text.dropFirst(3).split(separator: ":", maxSplits: 1)
+                if parts.count == 2, let target = open.first(where: { $0.description == parts[0] }) {
+                    gateway.send(OutboundMessage(payload: Array(parts[1].utf8)), to: target)
+                }
+            } else if text.hasPrefix("budget:"), let bytes = Int(text.dropFirst(7)) {
+                gateway.setBudget(connection, bytes: bytes)
             } else {
                 gateway.send(OutboundMessage(payload: bytes), to: connection)
             }
@@ -49,28 +60,33 @@ final class EchoApplication: GatewayApplication, @unchecked Sendable {
     }
 }
 
-/// A gateway with the echo application on a free loopback port.
+/// A gateway with the echo application on a free loopback port; with `loops` above 1 its
+/// connections are spread over that many loops (`Gateway(loop:ioLoops:...)`).
 struct RunningGateway {
     let loop: EventLoop
     let gateway: Gateway
     let application: EchoApplication
     let port: Int
 
-    static func start(_ configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws -> RunningGateway {
+    static func start(loops: Int = 1, _ configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws -> RunningGateway {
         let loop = try EventLoop.start(name: "gateway-test")
         var configuration = GatewayConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configure(&configuration)
         let application = EchoApplication()
-        let gateway = Gateway(loop: loop, configuration: configuration, application: application)
+        let gateway = loops > 1
+            ? try Gateway(loop: loop, ioLoops: try Gateway.startIOLoops(count: loops - 1), configuration: configuration,
+                          application: application)
+            : Gateway(loop: loop, configuration: configuration, application: application)
         try await gateway.start()
         return RunningGateway(loop: loop, gateway: gateway, application: application, port: await gateway.port)
     }
 
     func stop() async {
-        await gateway.stop()
+        await gateway.stopEveryLoop()
         loop.shutdown()
+        gateway.ioLoops.forEach { $0.shutdown() }
     }
 }
 

@@ -54,9 +54,14 @@ import Testing
         }
     }
 
-    @Test func severalGatewayLoopsAreRefusedUntilSupported() {
-        #expect(throws: NodeConfigurationError.self) {
-            try NodeConfiguration.load(environment: ["DEV_LOGIN": "1", "GATEWAY_LOOPS": "2"], arguments: [])
+    @Test func gatewayLoopsAreReadAndBounded() throws {
+        let two = try NodeConfiguration.load(environment: ["DEV_LOGIN": "1", "GATEWAY_LOOPS": "2"], arguments: [])
+        #expect(two.gatewayLoops == 2)
+        #expect(try NodeConfiguration.load(environment: ["DEV_LOGIN": "1"], arguments: []).gatewayLoops == 1)
+        for bad in ["0", "65", "two"] {
+            #expect(throws: NodeConfigurationError.self) {
+                try NodeConfiguration.load(environment: ["DEV_LOGIN": "1", "GATEWAY_LOOPS": bad], arguments: [])
+            }
         }
     }
 

@@ -28,6 +28,8 @@ final class Connection {
     /// frames encrypted through it (`Gateway+TLS.swift`).
     var tls: TLSSession?
     var writeArmed = false
+    /// On an I/O loop: the request waiting for loop 0's route (reading pauses meanwhile).
+    var routing: PendingRoute?
     var dirty = false
     /// permessage-deflate parameters when negotiated.
     var deflate: PerMessageDeflateParameters?

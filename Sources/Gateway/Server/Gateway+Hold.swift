@@ -15,15 +15,21 @@ extension Gateway {
     /// keeps it waiting). False when the connection is gone (the client left) or was not
     /// held. The answer leaves at the end of the loop round, as any other.
     @discardableResult
+    /// For a connection of an I/O loop the answer is forwarded to that loop (true: it
+    /// finds out there whether the connection is still held).
     public func resume(_ id: ConnectionID, request: HTTPRequest, with route: GatewayRoute) -> Bool {
+        if id.loop != loopIndex {
+            return forward(.resumeHeld(id, PendingRoute(request), RouteAnswer(route)), toLoop: id.loop)
+        }
         guard let connection = connection(id), connection.state == .http, connection.held else { return false }
         connection.held = false
         connection.deadline = tick + configuration.requestTimeoutSeconds
-        finish(connection, request, route)
+        apply(route, to: connection, for: request)
+        if connection.state == .http { processHTTP(connection, UnsafeRawBufferPointer(start: nil, count: 0)) }
         return true
     }
 
-    /// Whether `id` is a connection whose request is held.
+    /// Whether `id` is a connection of this gateway's loop whose request is held.
     public func isHeld(_ id: ConnectionID) -> Bool {
         connection(id)?.held ?? false
     }

@@ -32,7 +32,7 @@ extension Gateway {
                 connection.pingSentAt = nil
                 let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
                 if let session = connection.tls { readTLS(connection, session, bytes) } else { process(connection, bytes) }
-                if count < readBuffer.count { return }
+                if count < readBuffer.count || connection.routing != nil { return }
             }
         }
     }
@@ -45,11 +45,13 @@ extension Gateway {
         }
     }
 
-    private func processHTTP(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
+    func processHTTP(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
         guard var parser = connection.httpParser else { return }
         parser.feed(bytes)
         connection.httpParser = parser
-        while connection.state == .http && !connection.held {
+        // A request routed on loop 0 holds the rest until its answer (`resumeRouting`); a
+        // held request (admission queue) until the application answers it.
+        while connection.state == .http && connection.routing == nil && !connection.held {
             let request: HTTPRequest?
             do {
                 request = try connection.httpParser?.nextRequest()
@@ -63,10 +65,12 @@ extension Gateway {
     }
 
     private func handleRequest(_ connection: Connection, _ request: HTTPRequest) {
-        finish(connection, request, application.route(request, on: self))
+        if uplink != nil { return routeOnLoopZero(connection, request) }
+        apply(application.route(request, on: self), to: connection, for: request)
     }
 
-    func finish(_ connection: Connection, _ request: HTTPRequest, _ route: GatewayRoute) {
+    /// Carries out the application's route for `request`.
+    func apply(_ route: GatewayRoute, to connection: Connection, for request: HTTPRequest) {
         switch route {
         case .respond(let response):
             let closing = !request.keepAlive || !accepting || response.closesConnection
@@ -105,7 +109,7 @@ extension Gateway {
             connection.applicationKnows = true
             wheel.insert(connection.id, at: tick + configuration.pingIdleSeconds)
             counters.upgrades.add(1, ordering: .relaxed)
-            application.opened(connection.id, session: session, on: self)
+            tellOpened(connection.id, session: session)
             if !leftover.isEmpty, connection.state == .webSocket {
                 leftover.withUnsafeBytes { processWebSocket(connection, $0) }
             }
@@ -126,7 +130,7 @@ extension Gateway {
             guard let message else { break }
             switch message {
             case .text, .binary:
-                application.received(message, from: connection.id, on: self)
+                tellReceived(message, from: connection.id)
             case .ping(let payload):
                 let pong = WebSocketFrameEncoder(role: .server).pong(payload)
                 enqueueUnbounded(connection, OutboundFrame(copying: pong, priority: .critical))

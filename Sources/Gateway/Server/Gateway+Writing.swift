@@ -16,23 +16,38 @@ public enum SendOutcome: Sendable, Equatable {
 }
 
 extension Gateway {
-    /// Queues `message` for one connection.
+    /// Queues `message` for one connection. For a connection of another loop the message is
+    /// handed over at the end of this round and the outcome is `.queued` (that loop applies
+    /// the budget, and closes a slow consumer there).
     @discardableResult
     public func send(_ message: OutboundMessage, to id: ConnectionID) -> SendOutcome {
+        if id.loop != loopIndex { return forward(.send(id, message), toLoop: id.loop) ? .queued : .closed }
         guard let connection = connection(id), connection.state == .webSocket else { return .closed }
         return enqueue(connection, frame(of: message, for: connection))
     }
 
-    /// Queues `message` for many connections; its frames are built once.
+    /// Queues `message` for many connections; its frames are built once. Recipients on
+    /// other loops are handed over as one entry per loop, sharing the frames.
     public func broadcast(_ message: OutboundMessage, to ids: some Sequence<ConnectionID>) {
+        if ioGateways.isEmpty { return broadcastHere(message, to: ids) }
+        broadcastAcrossLoops(message, to: ids)
+    }
+
+    /// `broadcast` to connections of this loop.
+    func broadcastHere(_ message: OutboundMessage, to ids: some Sequence<ConnectionID>) {
+        var frames = SharedFrames(message)
         for id in ids {
             guard let connection = connection(id), connection.state == .webSocket else { continue }
-            _ = enqueue(connection, frame(of: message, for: connection))
+            _ = enqueue(connection, frames.frame(for: connection, compressor: sharedCompressor))
         }
     }
 
     /// Closes a WebSocket with a close frame (e.g. 4008, 1008), or an HTTP connection at once.
     public func close(_ id: ConnectionID, code: WebSocketCloseCode, reason: String = "") {
+        if id.loop != loopIndex {
+            _ = forward(.close(id, code, reason: reason), toLoop: id.loop)
+            return
+        }
         guard let connection = connection(id) else { return }
         if connection.state == .webSocket {
             closeWebSocket(connection, code: code, reason: reason)
@@ -43,10 +58,15 @@ extension Gateway {
 
     /// Changes a connection's outbound byte budget (its tier).
     public func setBudget(_ id: ConnectionID, bytes: Int) {
+        if id.loop != loopIndex {
+            _ = forward(.setBudget(id, bytes: bytes), toLoop: id.loop)
+            return
+        }
         connection(id)?.outbound.budget = bytes
     }
 
-    /// Bytes waiting in a connection's queue.
+    /// Bytes waiting in a connection's queue; nil when it closed or is served by another
+    /// loop (see `topConnectionsOnEveryLoop`).
     public func pendingBytes(_ id: ConnectionID) -> Int? {
         connection(id)?.outbound.pendingBytes
     }
@@ -121,7 +141,7 @@ extension Gateway {
     private func notifyClosed(_ connection: Connection) {
         guard connection.applicationKnows else { return }
         connection.applicationKnows = false
-        application.closed(connection.id, on: self)
+        tellClosed(connection.id)
     }
 
     /// Closes the socket now and forgets the connection.
@@ -137,8 +157,10 @@ extension Gateway {
         notifyClosed(connection)
     }
 
-    /// End of a loop round: one flush per connection that got output.
+    /// End of a loop round: one flush per connection that got output; what this round
+    /// gathered for other loops leaves too.
     func flushDirty() {
+        if handoffPending { postHandoff() }
         guard !dirty.isEmpty else { return }
         let batch = dirty
         dirty.removeAll(keepingCapacity: true)
@@ -175,7 +197,14 @@ extension Gateway {
     func setWriteInterest(_ connection: Connection, _ wanted: Bool) {
         guard connection.writeArmed != wanted else { return }
         connection.writeArmed = wanted
-        let events = Epoll.readable | Epoll.readHangup | (wanted ? Epoll.writable : 0)
+        updateInterest(connection)
+    }
+
+    /// Registers the events the connection waits for: input unless a request of it waits
+    /// for its route on loop 0, output while it has pending bytes.
+    func updateInterest(_ connection: Connection) {
+        let reading = connection.routing == nil ? Epoll.readable | Epoll.readHangup : 0
+        let events = reading | (connection.writeArmed ? Epoll.writable : 0)
         do { try loop.reregister(connection.fd, events: events) } catch { finalClose(connection) }
     }
 }

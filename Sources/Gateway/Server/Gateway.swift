@@ -8,14 +8,37 @@ import Synchronization
 /// loop's thread, and so do calls from actors that share the loop (rooms, shard links).
 /// Reads go through one shared buffer; writes are queued per connection as references to
 /// shared frames and flushed with one `writev` per connection at the end of each loop round.
+///
+/// With I/O loops (`init(loop:ioLoops:...)`, `GATEWAY_LOOPS`), this gateway (loop 0) also
+/// owns one gateway per I/O loop, each with its own SO_REUSEPORT listener on the same port;
+/// the application still sees only this one: callbacks of their connections arrive here in
+/// batches, and sends to them leave in batches per loop (`Loops/`, docs/architecture.md).
 public actor Gateway {
     /// The loop everything here runs on.
     public nonisolated let loop: EventLoop
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
     /// Settings.
     public nonisolated let configuration: GatewayConfiguration
-    /// Counters for metrics, readable from any thread.
-    public nonisolated let counters = GatewayCounters()
+    /// Counters for metrics, readable from any thread (shared by every loop's gateway).
+    public nonisolated let counters: GatewayCounters
+    /// Index of this gateway's loop: 0 for the gateway the application sees, 1... for the
+    /// gateways of its I/O loops.
+    public nonisolated let loopIndex: Int
+    /// The gateways of the I/O loops 1..<n (on loop 0; empty with one loop or on an I/O loop).
+    nonisolated let ioGateways: [Gateway]
+    /// Loop 0: where I/O loops post application callbacks (nil with one loop).
+    nonisolated let upcallInbox: LoopMailbox<Upcall>?
+    /// An I/O loop: where loop 0 posts sends and control (nil on loop 0).
+    nonisolated let downcallInbox: LoopMailbox<Downcall>?
+    /// An I/O loop: loop 0's `upcallInbox` (nil on loop 0).
+    nonisolated let uplink: LoopMailbox<Upcall>?
+    /// Hand-offs gathered this round, posted at its end (`postHandoff`).
+    var downcalls: [[Downcall]] = []
+    var upcalls: [Upcall] = []
+    var handoffPending = false
+    var upcallSpare: [Upcall] = []
+    var downcallSpare: [Downcall] = []
+    var inboxRegistered = false
     let application: any GatewayApplication
 
     var connections: [Connection?] = []
@@ -41,9 +64,47 @@ public actor Gateway {
 
     /// A gateway on `loop` serving `application`; `start()` opens the port.
     public init(loop: EventLoop, configuration: GatewayConfiguration, application: any GatewayApplication) {
+        self.init(loop: loop, index: 0, configuration: configuration, application: application, counters: GatewayCounters(),
+                  ioGateways: [], upcallInbox: nil, downcallInbox: nil, uplink: nil)
+    }
+
+    /// A gateway on `loop` serving `application` whose connections are spread over `loop`
+    /// and `ioLoops` (SO_REUSEPORT listeners on one port). Every application callback comes
+    /// on `loop`; `start()` opens the port on every loop.
+    public init(loop: EventLoop, ioLoops: [EventLoop], configuration: GatewayConfiguration,
+                application: any GatewayApplication) throws(SystemError) {
+        guard !ioLoops.isEmpty else {
+            self.init(loop: loop, configuration: configuration, application: application)
+            return
+        }
+        let counters = GatewayCounters()
+        let upcallInbox = try LoopMailbox<Upcall>()
+        var workers: [Gateway] = []
+        for (offset, ioLoop) in ioLoops.prefix(ConnectionID.maxLoop).enumerated() {
+            let inbox = try LoopMailbox<Downcall>()
+            workers.append(Gateway(
+                loop: ioLoop, index: offset + 1, configuration: configuration, application: ApplicationOnLoopZero(),
+                counters: counters,
+                ioGateways: [], upcallInbox: nil, downcallInbox: inbox, uplink: upcallInbox))
+        }
+        self.init(loop: loop, index: 0, configuration: configuration, application: application, counters: counters,
+                  ioGateways: workers, upcallInbox: upcallInbox, downcallInbox: nil, uplink: nil)
+        for worker in workers { worker.loop.execute { worker.assumeIsolated { $0.registerInbox() } } }
+    }
+
+    private init(loop: EventLoop, index: Int, configuration: GatewayConfiguration, application: any GatewayApplication,
+                 counters: GatewayCounters, ioGateways: [Gateway], upcallInbox: LoopMailbox<Upcall>?,
+                 downcallInbox: LoopMailbox<Downcall>?, uplink: LoopMailbox<Upcall>?) {
         self.loop = loop
+        self.loopIndex = index
         self.configuration = configuration
         self.application = application
+        self.counters = counters
+        self.ioGateways = ioGateways
+        self.upcallInbox = upcallInbox
+        self.downcallInbox = downcallInbox
+        self.uplink = uplink
+        self.downcalls = Array(repeating: [], count: ioGateways.count)
         self.handshakeConfiguration = WebSocketHandshakeConfiguration(
             subprotocols: configuration.subprotocols, permessageDeflate: configuration.deflate)
         if let deflate = configuration.deflate {
@@ -62,14 +123,34 @@ public actor Gateway {
     /// Open connections (HTTP and WebSocket).
     public var connectionCount: Int { counters.open.load(ordering: .relaxed) }
 
-    /// Listens and starts serving.
+    /// Listens and starts serving (on every loop: each I/O loop gets its own listener on
+    /// the same port, bound here so that the port is known and taken when this returns).
     public func start() throws(SystemError) {
         guard !started else { return }
-        listenFD = try Socket.listen(host: configuration.host, port: configuration.port)
-        port = try Socket.localPort(listenFD)
+        let fd = try Socket.listen(host: configuration.host, port: configuration.port, reusePort: !ioGateways.isEmpty)
+        let ioListeners: [Int32]
+        do {
+            let boundPort = try Socket.localPort(fd)
+            ioListeners = try Self.listeners(count: ioGateways.count, host: configuration.host, port: boundPort)
+            try serve(listener: fd, port: boundPort)
+        } catch {
+            Syscall.close(fd)
+            throw error
+        }
+        startIOLoops(listeners: ioListeners)
+        Log.info("gateway.listening", [
+            "host": configuration.host, "port": String(port), "tls": configuration.tls == nil ? "off" : "on",
+            "loops": String(ioGateways.count + 1),
+        ])
+    }
+
+    /// Serves `listener`, a socket listening on `port`: accepts, ticks, flushes each round.
+    func serve(listener: Int32, port: Int) throws(SystemError) {
         let handler = ListenHandler(gateway: self)
+        try loop.register(listener, events: Epoll.readable, handler: handler)
+        listenFD = listener
+        self.port = port
         listenHandler = handler
-        try loop.register(listenFD, events: Epoll.readable, handler: handler)
         accepting = true
         started = true
         if !roundHookInstalled {
@@ -77,7 +158,6 @@ public actor Gateway {
             loop.onEveryRound { [weak self] in self?.assumeIsolated { $0.flushDirty() } }
         }
         tickTimer = loop.scheduleRepeating(every: .seconds(1)) { [weak self] in self?.assumeIsolated { $0.onTick() } }
-        Log.info("gateway.listening", ["host": configuration.host, "port": String(port), "tls": configuration.tls == nil ? "off" : "on"])
     }
 
     /// Runs as a supervised child: starts, serves until cancelled, then closes every
@@ -96,6 +176,19 @@ public actor Gateway {
         } onCancel: {
             loop.execute { [weak self] in self?.assumeIsolated { $0.stopRun(generation) } }
         }
+        await waitForIOLoopsToStop()
+    }
+
+    /// `stop()`, returning once every I/O loop has closed its sockets too (`stop()` only
+    /// posts their stop): call it before shutting the loops down.
+    public func stopEveryLoop() async {
+        stop()
+        await waitForIOLoopsToStop()
+    }
+
+    /// Stops each I/O loop's gateway now (its posted stop then finds nothing to do).
+    private func waitForIOLoopsToStop() async {
+        for worker in ioGateways where !started { await worker.stop() }
     }
 
     /// Stops the run numbered `generation`; a late stop meant for an earlier run is ignored.
@@ -107,19 +200,23 @@ public actor Gateway {
     var runGeneration: UInt64 = 0
     var stopContinuation: CheckedContinuation<Void, Never>?
 
-    /// Stops accepting; open WebSockets are told 1001 and closed after their output.
+    /// Stops accepting; open WebSockets are told 1001 and closed after their output (on
+    /// every loop).
     public func drain() {
         stopAccepting()
         for case let connection? in connections where connection.state == .webSocket {
             closeWebSocket(connection, code: .goingAway, reason: "draining")
         }
+        for worker in ioGateways { _ = forward(.drain, toLoop: worker.loopIndex) }
         flushDirty()
     }
 
-    /// Drains, then closes every socket at once.
+    /// Drains, then closes every socket at once (on every loop).
     public func stop() {
         drain()
         for case let connection? in connections { finalClose(connection) }
+        for worker in ioGateways { _ = forward(.stop, toLoop: worker.loopIndex) }
+        postHandoff()
         if let tickTimer { loop.cancelTimer(tickTimer) }
         tickTimer = nil
         started = false
@@ -164,7 +261,8 @@ public actor Gateway {
     }
 
     private func admit(_ fd: Int32) {
-        if connectionCount >= configuration.maxConnections {
+        // The id carries 24 bits of descriptor (`ConnectionID.maxSlot`): refuse rather than truncate.
+        if connectionCount >= configuration.maxConnections || fd > ConnectionID.maxSlot {
             counters.refused.add(1, ordering: .relaxed)
             if configuration.tls == nil {  // a TLS client could not read a plain answer
                 let busy = HTTPResponse.error(.serviceUnavailable, message: "too many connections").closingConnection()
@@ -181,7 +279,7 @@ public actor Gateway {
             generations.append(contentsOf: repeatElement(0, count: slot - generations.count + 1))
         }
         generations[slot] &+= 1
-        let id = ConnectionID(slot: fd, generation: generations[slot])
+        let id = ConnectionID(slot: fd, generation: generations[slot], loop: loopIndex)
         let connection = Connection(
             id: id, fd: fd, now: tick, budget: configuration.defaultBudget, http: configuration.http,
             requestTimeout: configuration.requestTimeoutSeconds)
@@ -201,7 +299,7 @@ public actor Gateway {
         wheel.insert(id, at: connection.deadline)
     }
 
-    /// The live connection for `id`, nil when it closed.
+    /// The live connection for `id` on this loop, nil when it closed.
     func connection(_ id: ConnectionID) -> Connection? {
         let slot = Int(id.slot)
         guard slot >= 0, slot < connections.count, let connection = connections[slot], connection.id == id else { return nil }

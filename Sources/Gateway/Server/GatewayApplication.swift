@@ -1,20 +1,3 @@
-/// Identifies one connection of a gateway: its descriptor slot and a generation that
-/// changes when the slot is reused, so a stale id never reaches a new connection.
-public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
-    /// The descriptor number.
-    public let slot: Int32
-    /// Incremented each time the slot is reused.
-    public let generation: UInt32
-
-    /// An id.
-    public init(slot: Int32, generation: UInt32) {
-        self.slot = slot
-        self.generation = generation
-    }
-
-    public var description: String { "\(slot).\(generation)" }
-}
-
 /// What the application wants done with an HTTP request.
 public enum GatewayRoute {
     /// Answer with this response.
@@ -30,7 +13,9 @@ public enum GatewayRoute {
 
 /// The layer above the gateway (the chat service). Every call comes on the gateway's loop
 /// thread, inside the gateway actor's isolation, so an application whose actors share the
-/// loop's executor enters them synchronously with `assumeIsolated`.
+/// loop's executor enters them synchronously with `assumeIsolated`. With I/O loops this
+/// still holds: callbacks for their connections are handed to loop 0 (in batches) and come
+/// from the loop-0 gateway, which routes the application's calls back by connection id.
 public protocol GatewayApplication: AnyObject {
     /// Routes an HTTP request (not yet upgraded).
     func route(_ request: HTTPRequest, on gateway: isolated Gateway) -> GatewayRoute

@@ -26,17 +26,20 @@ public final class OutboundMessage: Sendable {
     }
 
     /// The compressed frame (nil when compression does not pay), made with `compressor`,
-    /// which must be free of context takeover. Loop thread only (the compressor is).
+    /// which must be free of context takeover and belong to the calling loop. Built once
+    /// whatever the number of loops: the first loop to ask compresses under the lock.
     func deflatedFrame(using compressor: PerMessageDeflateCompressor) -> OutboundFrame? {
-        if let cached = deflated.withLock({ $0 }) { return cached }
-        var frame: OutboundFrame?
-        if compressor.shouldCompress(payload.count), let compressed = try? compressor.compress(payload),
-           compressed.count < payload.count
-        {
-            let bytes = WebSocketFrameEncoder(role: .server).frame(opcode, payload: compressed, rsv1: true)
-            frame = OutboundFrame(copying: bytes, priority: priority)
+        deflated.withLock { cached -> OutboundFrame? in
+            if let frame = cached { return frame }
+            var frame: OutboundFrame?
+            if compressor.shouldCompress(payload.count), let compressed = try? compressor.compress(payload),
+               compressed.count < payload.count
+            {
+                let bytes = WebSocketFrameEncoder(role: .server).frame(opcode, payload: compressed, rsv1: true)
+                frame = OutboundFrame(copying: bytes, priority: priority)
+            }
+            cached = .some(frame)
+            return frame
         }
-        deflated.withLock { $0 = .some(frame) }
-        return frame
     }
 }

@@ -77,8 +77,13 @@ public final class Node: Sendable {
             listener.close()
             throw error
         }
+        let ioLoops: [EventLoop]
         do {
             loop = try EventLoop.start(name: "gateway-loop-0")
+            do { ioLoops = try Gateway.startIOLoops(count: configuration.gatewayLoops - 1) } catch {
+                loop.shutdown()
+                throw error
+            }
         } catch {
             listener.close()
             controlLoop.shutdown()
@@ -122,7 +127,7 @@ public final class Node: Sendable {
         gatewayConfiguration.maxMessageBytes = configuration.maxMessageBytes
         if !configuration.deflate { gatewayConfiguration.deflate = nil }
         gatewayConfiguration.tls = tls
-        gateway = Gateway(loop: loop, configuration: gatewayConfiguration, application: application)
+        gateway = try Gateway(loop: loop, ioLoops: ioLoops, configuration: gatewayConfiguration, application: application)
         let gateway = self.gateway
         drainSequence = NodeDrain(gateway: gateway, operations: operations, writes: storeWrites)
         let chat = self.chat
@@ -321,6 +326,7 @@ public final class Node: Sendable {
             Log.info("node.stopped", [:])
             closeOperations()
             loop.shutdown()
+            gateway.ioLoops.forEach { $0.shutdown() }
             return 0
         } catch {
             closeOperations()

@@ -145,9 +145,6 @@ extension NodeConfiguration {
         if let secret = jwtSecret, secret.utf8.count < 16, !devLogin {
             problems.append("JWT_SECRET must be at least 16 bytes")
         }
-        if gatewayLoops != 1 {
-            problems.append("GATEWAY_LOOPS above 1 is not supported by this build yet (rooms and connections share one loop)")
-        }
         if (tlsCert == nil) != (tlsKey == nil) {
             problems.append("TLS_CERT and TLS_KEY must be given together")
         }

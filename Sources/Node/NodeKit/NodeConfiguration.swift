@@ -47,7 +47,9 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var tlsCert: String?
     /// See `tlsCert`.
     public var tlsKey: String?
-    /// Event loops for the gateway (`GATEWAY_LOOPS`, 1).
+    /// Event loops for the gateway (`GATEWAY_LOOPS`, 1 to 64, default 1): loop 0 runs the
+    /// chat service, rooms and shard links and serves its share of sockets; loops 1... only
+    /// serve sockets (SO_REUSEPORT listeners on the same port). See docs/architecture.md.
     public var gatewayLoops = 1
     /// Folder of the web client served at `/` (`WEB_ROOT`, `web`).
     public var webRoot = "web"

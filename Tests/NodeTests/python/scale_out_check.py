@@ -38,7 +38,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 # DMs and presence across nodes come with the NODE_ID/heartbeat work of issue 8. Until it has
 # landed they are off; switch them on here (or with SCALE_OUT_CHECKS=dm,presence in the
 # environment) and the Swift tests (Tests/NodeTests/ScaleOutTests.swift) run them too.
-CROSS_NODE_CHECKS = {"dm": False, "presence": False}
+CROSS_NODE_CHECKS = {"dm": True, "presence": True}
 for _name in filter(None, os.environ.get("SCALE_OUT_CHECKS", "").split(",")):
     CROSS_NODE_CHECKS[_name.strip()] = True
 

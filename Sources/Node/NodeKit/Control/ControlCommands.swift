@@ -71,17 +71,17 @@ final class ControlCommands: Sendable {
             return ControlReply.success(snapshot.statsResult(), id: id)
         case .conns(let limit):
             let chat = self.chat
+            // Every loop's connections (GATEWAY_LOOPS), then the users on the node's loop.
+            let top = await gateway.topConnectionsOnEveryLoop(limit: limit)
             let result = await onLoop { [gateway] in
-                gateway.assumeIsolated { gateway in
-                    ConnsResult(
-                        total: gateway.connectionCount,
-                        connections: gateway.topConnections(limit: limit).map { info in
-                            ConnectionResult(
-                                id: info.id.description, user: chat.user(of: info.id), state: info.state,
-                                pendingBytes: info.pendingBytes, pendingFrames: info.pendingFrames, budget: info.budget,
-                                bytesIn: info.bytesIn, framesOut: info.framesOut, idleS: info.idleSeconds, deflate: info.deflate)
-                        })
-                }
+                ConnsResult(
+                    total: gateway.counters.open.load(ordering: .relaxed),
+                    connections: top.map { info in
+                        ConnectionResult(
+                            id: info.id.description, user: chat.user(of: info.id), state: info.state,
+                            pendingBytes: info.pendingBytes, pendingFrames: info.pendingFrames, budget: info.budget,
+                            bytesIn: info.bytesIn, framesOut: info.framesOut, idleS: info.idleSeconds, deflate: info.deflate)
+                    })
             }
             return ControlReply.success(result, id: id)
         case .rooms(let limit, let order):
