@@ -30,7 +30,8 @@ UWS_PEER = os.path.join(ROOT, ".build/bench/uws-peer")
 RESULTS = os.path.join(ROOT, "docs/benchmarks-latest.json")
 
 TARGETS = ["node-valkey", "node-memory", "node-ws", "uws"]
-WORKLOADS = ["W1", "W2", "W3", "W4", "ramp", "burst", "sustained"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "ramp", "burst", "sustained", "soak"]
+PLAN = ("ramp", "burst", "sustained", "soak")
 # W3: messages/s tried in turn until one fails; then `--w3-refine` midpoints.
 W3_LADDER = [1_000, 2_000, 3_000, 4_000, 5_000, 7_000, 10_000, 14_000, 20_000, 28_000, 40_000, 56_000, 80_000]
 W3_MAX_LOSS_PCT = 0.1
@@ -274,7 +275,15 @@ def plan_args(name, options):
             options.ramp_up + options.ramp_hold + 120
     if name == "burst":
         return ["burst", "--bursts", str(options.bursts)], options.bursts * 5 + 120
-    return ["sustained", "--duration", str(options.sustained), "--sample", "60"], options.sustained + 120
+    if name == "sustained":
+        return ["sustained", "--duration", str(options.sustained), "--sample", "60"], options.sustained + 120
+    # soak: the leak check. Each room remembers the acks of its last 5 minutes (the dedupe
+    # window) and prunes them only once it holds more than 4,096, so RSS rises until every
+    # room holds 4,096: at the plan's sustained rate (about 1.3 msg/s per room) that takes
+    # 51 minutes. At 13 msg/s per room (1,300 msg/s over 100 rooms: 3,900 acks per window,
+    # under 4,096) the tables are full after about 315 s, and from then on RSS must stay flat.
+    return ["chat", "--connections", "1000", "--rooms", "100", "--rate", "1300", "--size", "64",
+            "--duration", str(options.soak), "--sample", "30"], options.soak + 120
 
 
 def simple_args(name, seconds):
@@ -299,16 +308,19 @@ def main():
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help=f"comma-separated subset of {','.join(WORKLOADS)} (default: all)")
     parser.add_argument("--targets", default=",".join(TARGETS), help=f"subset of {','.join(TARGETS)}")
-    parser.add_argument("--plan-targets", default="node-valkey", help="targets of ramp, burst, sustained")
-    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "15")),
-                        help="sending seconds of W1, W2 (W4 holds at most 10) (default 15, or BENCH_SECONDS)")
-    parser.add_argument("--w3-seconds", type=int, default=8, help="sending seconds of each W3 step (8)")
+    parser.add_argument("--plan-targets", default="node-valkey", help="targets of ramp, burst, sustained, soak")
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "12")),
+                        help="sending seconds of W1, W2 (W4 holds at most 10) (default 12, or BENCH_SECONDS)")
+    parser.add_argument("--w3-seconds", type=int, default=6, help="sending seconds of each W3 step (6)")
     parser.add_argument("--w3-refine", type=int, default=1, help="bisections after W3's first failed step (1)")
     parser.add_argument("--w3-tries", type=int, default=2, help="tries of a W3 step before it counts as failed (2)")
-    parser.add_argument("--ramp-up", type=int, default=60, help="ramp: seconds from 100 to 1,000 connections (60)")
-    parser.add_argument("--ramp-hold", type=int, default=60, help="ramp: seconds held at 1,000 (60)")
+    parser.add_argument("--ramp-up", type=int, default=45, help="ramp: seconds from 100 to 1,000 connections (45)")
+    parser.add_argument("--ramp-hold", type=int, default=45, help="ramp: seconds held at 1,000 (45)")
     parser.add_argument("--bursts", type=int, default=10, help="burst: bursts of 500 sends, 5 s apart (10)")
-    parser.add_argument("--sustained", type=int, default=300, help="sustained: seconds (300; the plan's is 3600)")
+    parser.add_argument("--sustained", type=int, default=240, help="sustained: seconds (240; the plan's is 3600)")
+    parser.add_argument("--soak", type=int, default=450,
+                        help="soak: seconds of the W1 shape at 1,300 msg/s, RSS every 30 s; the leak verdict compares "
+                             "330 s with the end (450)")
     parser.add_argument("--note", default="", help="a remark stored with these results (e.g. machine busy)")
     options = parser.parse_args()
     only = [w for w in options.only.split(",") if w]
@@ -324,7 +336,7 @@ def main():
     shards = Shards()
     try:
         for name in [w for w in WORKLOADS if w in only]:
-            plan = name in ("ramp", "burst", "sustained")
+            plan = name in PLAN
             for target in (options.plan_targets.split(",") if plan else targets):
                 if not available(target):
                     print(f"{name} {target}: not available, skipped", flush=True)
