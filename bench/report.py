@@ -212,12 +212,24 @@ def result(results, name, target):
     return r if r and "error" not in r else None
 
 
+SATURATED_CPU_PCT = 50  # a W3 step that fails below this server CPU failed on the machine, not the server
+
+
 def w3_best(results, target):
+    """(highest passing rate, its deliveries/s, whether the sweep ended cleanly: its first
+    failing step had the server busy, so the failure was the server's and not a neighbour's)."""
     sweep = results.get("W3", {}).get("results", {}).get(target)
     if not sweep:
         return None
     best = next((s for s in sweep["steps"] if s["rate"] == sweep.get("best_rate")), None)
-    return (sweep.get("best_rate") or 0, best["summary"].get("deliveries_per_s", 0) if best else 0)
+    failed = next((s for s in sweep["steps"] if s["rate"] == sweep.get("first_failed_rate")), None)
+    clean = failed is None or (failed["summary"].get("cpu_pct") or 0) >= SATURATED_CPU_PCT
+    return (sweep.get("best_rate") or 0, best["summary"].get("deliveries_per_s", 0) if best else 0, clean)
+
+
+def unclean(*sweeps):
+    """The verdict when a sweep stopped with its server below saturation."""
+    return all(b[2] for b in sweeps)
 
 
 def verdict(flag):
@@ -246,7 +258,12 @@ def targets_rows(results):
         return f"{r['e2e']['p99']} ms (loss {r['loss']})" if r else "–"
     nodes = [result(results, "W1", t) for t in ("node-valkey", "node-memory")]
     ok = None if not all(nodes) else all(r["e2e"]["p99"] < 2 and r["loss"] == 0 for r in nodes)
-    rows.append(f"| W1: delivery p99 < 2 ms | {cells(w1)} | {verdict(ok)} |")
+    canary = result(results, "W1", "uws")
+    text = verdict(ok)
+    if ok is False and canary and canary["e2e"]["p99"] >= 2:
+        # uWebSockets' p99 in this shape is 0.7-1.0 ms on a quiet machine (issue 9).
+        text = f"not judged: the uWebSockets peer itself had {canary['e2e']['p99']} ms (machine noise)"
+    rows.append(f"| W1: delivery p99 < 2 ms | {cells(w1)} | {text} |")
 
     # W2
     def w2(t):
@@ -259,18 +276,24 @@ def targets_rows(results):
     # W3
     def w3(t):
         b = w3_best(results, t)
-        return f"{b[0]:,} msg/s ({b[1]:,.0f} deliveries/s)" if b else "–"
+        if not b:
+            return "–"
+        return f"{b[0]:,} msg/s ({b[1]:,.0f} deliveries/s)" + ("" if b[2] else " (stopped below saturation)")
     memory, uws, nodews, valkey = (w3_best(results, t) for t in ("node-memory", "uws", "node-ws", "node-valkey"))
     rows.append(f"| W3: highest passing rate (loss ≤ 0.1 %, p99 ≤ 100 ms) | {cells(w3)} | see below |")
 
     def ratio(a, b):
         return f"{a[0] / b[0]:.2f}x" if a and b and b[0] else "–"
-    ok = None if not (memory and uws) else memory[0] >= 0.7 * uws[0]
-    rows.append(f"| W3: memory store ≥ 0.7x uWebSockets | | {ratio(memory, uws)} of uWS | | | {verdict(ok)} |")
-    ok = None if not (memory and nodews) else memory[0] >= 8 * nodews[0]
-    rows.append(f"| W3: memory store ≥ 8x node-ws | | {ratio(memory, nodews)} of node-ws | | | {verdict(ok)} |")
-    ok = None if not (memory and valkey) else valkey[0] >= 0.5 * memory[0]
-    rows.append(f"| W3: Valkey ≥ 0.5x memory store | {ratio(valkey, memory)} of memory | | | | {verdict(ok)} |")
+    def w3_verdict(a, b, factor):
+        if not (a and b):
+            return verdict(None)
+        if not unclean(a, b):
+            return "not judged: a sweep stopped with its server below " \
+                   f"{SATURATED_CPU_PCT} % CPU (the machine, not the server)"
+        return verdict(a[0] >= factor * b[0])
+    rows.append(f"| W3: memory store ≥ 0.7x uWebSockets | | {ratio(memory, uws)} of uWS | | | {w3_verdict(memory, uws, 0.7)} |")
+    rows.append(f"| W3: memory store ≥ 8x node-ws | | {ratio(memory, nodews)} of node-ws | | | {w3_verdict(memory, nodews, 8)} |")
+    rows.append(f"| W3: Valkey ≥ 0.5x memory store | {ratio(valkey, memory)} of memory | | | | {w3_verdict(valkey, memory, 0.5)} |")
 
     # W4
     def w4(t):
