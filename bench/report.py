@@ -130,7 +130,7 @@ def simple_section(results):
             if name == "W4":
                 lines.append(f"| {label} | {name} | – | – | – | – | {cpu(r)} | {rss} |")
                 continue
-            lines.append(f"| {label} | {name} | {r['deliveries_per_s']:,.0f} | {r['loss']} | {latency(r)} | "
+            lines.append(f"| {label} | {name} | {r['deliveries_per_s']:,.0f} | {r['loss']:,} | {latency(r)} | "
                          f"{r['ack'].get('p99')} | {cpu(r)} | {rss} |")
     return lines + [""]
 
@@ -268,7 +268,7 @@ def targets_rows(results):
     # W2
     def w2(t):
         r = result(results, "W2", t)
-        return f"{r['deliveries_per_s']:,.0f}/s, loss {r['loss']}" if r else "–"
+        return f"{r['deliveries_per_s']:,.0f}/s, loss {r['loss']:,}" if r else "–"
     nodes = [result(results, "W2", t) for t in ("node-valkey", "node-memory")]
     ok = None if not all(nodes) else all(r["loss"] == 0 and r["deliveries_per_s"] >= 0.95 * 199_900 for r in nodes)
     rows.append(f"| W2: 200,000 deliveries/s (the offered 199,900), no loss | {cells(w2)} | {verdict(ok)} |")
