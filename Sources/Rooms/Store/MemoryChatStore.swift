@@ -47,15 +47,24 @@ public final class MemoryChatStore: ChatStore {
 
     public func append(_ message: StoredMessage, to chat: ChatKey, completion: @escaping Completion<Void>) {
         var state = history(chat)
-        if let index = state.messages.firstIndex(where: { $0.id >= message.id }) {
-            if state.messages[index].id != message.id { state.messages.insert(message, at: index) }
+        // Out of the dictionary while it changes, so that `state` holds the only reference to
+        // its arrays and they grow in place: with the dictionary's copy alive, every append
+        // copied the whole history (up to historyMax messages, a retain each).
+        histories[chat] = nil
+        if let last = state.messages.last, last.id >= message.id {
+            // Older than the newest (rare: ids increase in send order): insert in place.
+            if let index = state.messages.firstIndex(where: { $0.id >= message.id }), state.messages[index].id != message.id {
+                state.messages.insert(message, at: index)
+            }
         } else {
             state.messages.append(message)
         }
-        if state.messages.count > configuration.historyMax {
-            let dropped = state.messages.prefix(state.messages.count - configuration.historyMax)
-            for old in dropped { state.edits[old.id] = nil }
-            state.messages.removeFirst(dropped.count)
+        let excess = state.messages.count - configuration.historyMax
+        if excess > 0 {
+            if !state.edits.isEmpty {
+                for index in 0..<excess { state.edits[state.messages[index].id] = nil }
+            }
+            state.messages.removeFirst(excess)
         }
         state.lastWriteMs = now()
         histories[chat] = state
