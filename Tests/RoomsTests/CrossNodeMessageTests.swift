@@ -15,6 +15,7 @@ import TestSupport
         .presence(user: 12, node: 1023, seq: 1 << 50, online: true),
         .presence(user: 12, node: 0, seq: 1, online: false),
         .rateSpent(user: 4, tokens: 17),
+        .roomInterest(room: 1_000_001),
     ]
 
     @Test(arguments: events) func roundTrips(_ event: CrossNodeEvent) throws {

@@ -68,6 +68,13 @@ extension Gateway {
         return Array(all.prefix(max(0, limit)))
     }
 
+    /// `lingeringWebSocketCount` over every loop (what a drain waits to reach zero).
+    public func lingeringWebSocketCountOnEveryLoop() async -> Int {
+        var count = lingeringWebSocketCount
+        for worker in ioGateways { count += await worker.lingeringWebSocketCount }
+        return count
+    }
+
     /// Open WebSockets over every loop.
     public func webSocketCountOnEveryLoop() async -> Int {
         var count = webSocketCount
@@ -83,6 +90,9 @@ extension Gateway {
 
     /// `closeWebSockets` on this loop.
     func closeWebSocketsHere(code: WebSocketCloseCode, reason: String) -> Int {
+        // An I/O loop first runs what loop 0 already posted (acks, messages), so that they
+        // go out before the close.
+        if downcallInbox != nil { drainInbox() }
         var closed = 0
         for case let connection? in connections where connection.state == .webSocket {
             closeWebSocket(connection, code: code, reason: reason)

@@ -129,7 +129,8 @@ public final class Node: Sendable {
         gatewayConfiguration.tls = tls
         gateway = try Gateway(loop: loop, ioLoops: ioLoops, configuration: gatewayConfiguration, application: application)
         let gateway = self.gateway
-        drainSequence = NodeDrain(gateway: gateway, operations: operations, writes: storeWrites)
+        drainSequence = NodeDrain(gateway: gateway, operations: operations, writes: storeWrites,
+                                  orderWindow: valkey == nil ? .zero : .milliseconds(configuration.orderWindowMs))
         let chat = self.chat
         let maxConnections = configuration.maxConnections
         let degradation = operations.degradation

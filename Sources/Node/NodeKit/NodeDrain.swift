@@ -35,7 +35,8 @@ public struct DrainOutcome: Sendable, Equatable {
 /// 1. draining flag   /health answers 503 (the load balancer takes the node out),
 ///                    /ws upgrades 503, chat frames from open clients are no longer taken
 /// 2. store writes    wait until every batch already sent to Valkey is answered: those
-///                    messages are stored and their acks are queued
+///                    messages are stored and their acks are queued (after one order
+///                    window with several nodes: acks wait for the window's release)
 /// 3. 1001            every WebSocket gets its pending output (acks, messages), then a
 ///                    close frame "going away"
 /// 4. closes          wait until the clients answer and the sockets are gone
@@ -51,6 +52,9 @@ struct NodeDrain: Sendable {
     let writes: StoreWritesInFlight
     var writesTimeout: Duration = .seconds(5)
     var closeTimeout: Duration = .seconds(2)
+    /// The cross-node order window (`ORDER_WINDOW_MS`): acks of messages it holds go out
+    /// when it releases them, so the drain lets it run once before closing.
+    var orderWindow: Duration = .zero
 
     /// Runs the sequence; a second call finds nothing left to close and returns at once.
     @discardableResult
@@ -62,10 +66,11 @@ struct NodeDrain: Sendable {
         let writes = self.writes
         await Self.wait(upTo: writesTimeout) { writes.current == 0 }
         let writesLeft = writes.current
+        if orderWindow > .zero { try? await Task.sleep(for: orderWindow + .milliseconds(20)) }
         let closed = await gateway.closeWebSockets(code: .goingAway, reason: "draining")
         let gateway = self.gateway
-        await Self.wait(upTo: closeTimeout) { await gateway.lingeringWebSocketCount == 0 }
-        let lingering = await gateway.lingeringWebSocketCount
+        await Self.wait(upTo: closeTimeout) { await gateway.lingeringWebSocketCountOnEveryLoop() == 0 }
+        let lingering = await gateway.lingeringWebSocketCountOnEveryLoop()
         if !wasDraining {
             Log.warn("node.draining", ["closed": String(closed), "writes_left": String(writesLeft), "lingering": String(lingering)])
         }

@@ -48,8 +48,11 @@ extension ChatService {
                          to: connection)
                     let after = messages.last?.id ?? since ?? 0
                     let binary = session.binary
-                    let buffered = activeRoom(id).assumeIsolated { $0.activate(connection, binary: binary, after: after) }
-                    crossNodeJoined(id, connection, after: after)
+                    let carried = Set(messages.map(\.id))
+                    let buffered = activeRoom(id).assumeIsolated {
+                        $0.activate(connection, binary: binary, after: after, history: carried, since: since ?? 0)
+                    }
+                    crossNodeJoined(id, connection, history: carried)
                     guard let gateway, !buffered.isEmpty else { return }
                     gateway.assumeIsolated { gateway in for message in buffered { gateway.send(message, to: connection) } }
                 }
@@ -124,8 +127,13 @@ extension ChatService {
         let message = ChatMessage(chat: .room(id), id: messageID, from: user, ts: time, text: text)
         deliverInOrder(room, message, except: session.connection, source: instance)
         counters.fanOutLocal.recordElapsed(since: started)
-        publishToRoom(id, .roomMessage(message))
         let stored = StoredMessage(id: messageID, from: user, ts: time, text: text)
+        defer {
+            // After the store's commands: the room's history and channel share a shard (or
+            // slot), so Valkey stores the message before other nodes hear of it, and a
+            // client joining there between the two cannot miss it in both history and live.
+            publishToRoom(id, .roomMessage(message))
+        }
         store.append(stored, to: .room(id)) { [self] result in
             let acked = result.map { true }
             let nowMs = now()
@@ -138,8 +146,10 @@ extension ChatService {
             }
             switch result {
             case .success:
-                sendAck(cid: cid, id: messageID, ts: time, room: id, session)
-                counters.storeToAck.recordElapsed(since: started)
+                ackAfterRelease(messageID, room: id) { [self] in
+                    sendAck(cid: cid, id: messageID, ts: time, room: id, session)
+                    counters.storeToAck.recordElapsed(since: started)
+                }
             case .failure(let error): unavailable(error, session, cid: cid)
             }
         }

@@ -20,6 +20,10 @@ public enum CrossNodeEvent: Sendable, Hashable {
     case presence(user: UInt32, node: UInt16, seq: UInt64, online: Bool)
     /// `user` spent `tokens` of their rate budget on the sending node.
     case rateSpent(user: UInt32, tokens: UInt32)
+    /// The sending node has subscribers of `room` (sent when the room starts there, and in
+    /// answer to another node's): rooms with subscribers on several nodes keep their
+    /// order window on before the first message crosses.
+    case roomInterest(room: UInt32)
 
     /// The kind byte of the payload.
     var kind: UInt8 {
@@ -31,6 +35,7 @@ public enum CrossNodeEvent: Sendable, Hashable {
         case .directMessage: return 5
         case .presence: return 6
         case .rateSpent: return 7
+        case .roomInterest: return 8
         }
     }
 }
@@ -46,6 +51,7 @@ public enum CrossNodeEvent: Sendable, Hashable {
 /// kind 5 DM            [target:4][from:4][to:4][id:8][ts:8][text ...]
 /// kind 6 presence      [user:4][node:2][seq:8][online:1]
 /// kind 7 rate spent    [user:4][tokens:4]
+/// kind 8 room interest [room:4]
 /// ```
 ///
 /// The sender instance (random per process) lets a node skip its own publications.
@@ -79,6 +85,8 @@ public enum CrossNodeMessage {
             writer.put(UInt64(user), 4); writer.put(UInt64(node), 2); writer.put(seq, 8); writer.bytes.append(online ? 1 : 0)
         case .rateSpent(let user, let tokens):
             writer.put(UInt64(user), 4); writer.put(UInt64(tokens), 4)
+        case .roomInterest(let room):
+            writer.put(UInt64(room), 4)
         }
         return writer.bytes
     }
@@ -115,6 +123,9 @@ public enum CrossNodeMessage {
         case 7:
             guard let user = reader.u32(), let tokens = reader.u32() else { return nil }
             event = .rateSpent(user: user, tokens: tokens)
+        case 8:
+            guard let room = reader.u32() else { return nil }
+            event = .roomInterest(room: room)
         default:
             return nil
         }

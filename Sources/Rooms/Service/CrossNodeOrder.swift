@@ -30,6 +30,10 @@ struct CrossNodeOrder {
     private(set) var held: [Held] = []
     private(set) var lastReleasedID: UInt64 = 0
     private var sources: [UInt64: Int64] = [:]
+    /// Whether other nodes are known to have subscribers of the room (their interest
+    /// announcement, or more than one subscriber reached by this node's last publish):
+    /// the window is then on before any of their messages arrives.
+    var peersSubscribed = false
     /// Messages delivered with an id below one already delivered.
     private(set) var late = 0
     /// The deadline a release timer is set for, if any (kept by the caller).
@@ -37,21 +41,23 @@ struct CrossNodeOrder {
     /// Connections that finished a join while messages were held: the newest id their
     /// `joined` history carried, and when (a held message they already got is not sent
     /// to them again).
-    private(set) var joinedAfter: [ConnectionID: (id: UInt64, atMs: Int64)] = [:]
+    private(set) var joinedWith: [ConnectionID: (ids: Set<UInt64>, atMs: Int64)] = [:]
 
-    /// Notes that `connection` got the room's history up to `id` at `nowMs`.
-    mutating func noteJoined(_ connection: ConnectionID, after id: UInt64, nowMs: Int64, windowMs: Int64) {
-        joinedAfter = joinedAfter.filter { nowMs - $0.value.atMs <= 2 * windowMs + 1000 }
-        if !held.isEmpty { joinedAfter[connection] = (id, nowMs) }
+    /// Notes that `connection` got the room's history with the ids `history` at `nowMs`.
+    mutating func noteJoined(_ connection: ConnectionID, history: Set<UInt64>, nowMs: Int64, windowMs: Int64) {
+        joinedWith = joinedWith.filter { nowMs - $0.value.atMs <= 2 * windowMs + 1000 }
+        if !held.isEmpty { joinedWith[connection] = (history, nowMs) }
     }
 
     /// The connections that must not get `id` (their history already had it).
     func alreadyHave(_ id: UInt64) -> [ConnectionID] {
-        joinedAfter.isEmpty ? [] : joinedAfter.filter { $0.value.id >= id }.map(\.key)
+        joinedWith.isEmpty ? [] : joinedWith.filter { $0.value.ids.contains(id) }.map(\.key)
     }
 
-    /// Whether two or more sources sent within `sourceMemoryMs` of `nowMs`.
+    /// Whether other nodes subscribe to the room, or two or more sources sent within
+    /// `sourceMemoryMs` of `nowMs`.
     func isMultiSource(nowMs: Int64) -> Bool {
+        if peersSubscribed { return true }
         var count = 0
         for (_, lastMs) in sources where nowMs - lastMs < Self.sourceMemoryMs {
             count += 1
@@ -77,6 +83,11 @@ struct CrossNodeOrder {
         let index = held.firstIndex { $0.message.id > message.id } ?? held.endIndex
         held.insert(entry, at: index)
         return release(nowMs: nowMs, windowMs: windowMs)
+    }
+
+    /// Whether message `id` is held.
+    func isHolding(_ id: UInt64) -> Bool {
+        held.contains { $0.message.id == id }
     }
 
     /// Releases, in id order, the held messages whose time has come.
@@ -109,6 +120,6 @@ struct CrossNodeOrder {
 
     /// Whether nothing is held and no source is remembered at `nowMs` (the state can go).
     func isIdle(nowMs: Int64) -> Bool {
-        held.isEmpty && !sources.values.contains { nowMs - $0 < Self.sourceMemoryMs }
+        held.isEmpty && !peersSubscribed && !sources.values.contains { nowMs - $0 < Self.sourceMemoryMs }
     }
 }

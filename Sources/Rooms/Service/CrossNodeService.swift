@@ -34,14 +34,32 @@ extension ChatService {
 
     // MARK: Rooms
 
-    /// A room became active here: receive its channel.
+    /// A room became active here: receive its channel, and tell the nodes that already
+    /// have it (they answer in kind), so that both sides order the room before the first
+    /// message crosses.
     func crossNodeRoomStarted(_ id: UInt32) {
         crossNode?.subscribe(Keyspace.roomChannel(id))
+        publishToRoom(id, .roomInterest(room: id))
+    }
+
+    /// Whether room `id` has subscribers on other nodes: on (`true`) from their interest
+    /// or their events, off again when a publish of this node reached only itself.
+    func notePeers(_ id: UInt32, _ present: Bool) {
+        guard rooms[id] != nil else { return }
+        if present {
+            crossNodeState.orders[id, default: CrossNodeOrder()].peersSubscribed = true
+        } else if crossNodeState.orders[id]?.peersSubscribed == true {
+            crossNodeState.orders[id]?.peersSubscribed = false
+            if crossNodeState.orders[id]?.isIdle(nowMs: now()) == true { crossNodeState.orders[id] = nil }
+        }
     }
 
     /// A room went idle here (no subscribers): stop receiving its channel.
     func crossNodeRoomStopped(_ id: UInt32) {
         crossNode?.unsubscribe(Keyspace.roomChannel(id))
+        for entry in crossNodeState.orders[id]?.held ?? [] {
+            crossNodeState.acksAfterRelease.removeValue(forKey: entry.message.id)?()
+        }
         crossNodeState.orders[id] = nil
     }
 
@@ -50,9 +68,16 @@ extension ChatService {
         crossNode?.publish(channel, CrossNodeMessage.encode(instance: instance, event), nil)
     }
 
-    /// Publishes `event` on room `id`'s channel.
+    /// Publishes `event` on room `id`'s channel. The reply (subscribers reached, this node's
+    /// own subscriber link among them) says whether other nodes still have the room.
     func publishToRoom(_ id: UInt32, _ event: CrossNodeEvent) {
-        publishToNodes(Keyspace.roomChannel(id), event)
+        guard let crossNode else { return }
+        crossNode.publish(Keyspace.roomChannel(id), CrossNodeMessage.encode(instance: instance, event)) { [weak self] result in
+            guard let self, case .success(let replies) = result, case .integer(let reached)? = replies.first else { return }
+            // An announcement may go out before this node's own subscription is active,
+            // so only a message's reply may turn the flag off.
+            if reached > 1 { notePeers(id, true) } else if case .roomInterest = event {} else { notePeers(id, false) }
+        }
     }
 
     /// Delivers a room message to this node's subscribers: at once while the room hears
@@ -75,8 +100,19 @@ extension ChatService {
         scheduleRelease(room.id)
     }
 
-    /// Posts a released message, minus connections whose `joined` history carried it.
+    /// Sends `ack` now, or, while message `id` of room `room` is held by the order window,
+    /// when it is released: a sender never learns an id before the room's messages with
+    /// smaller ids that reached this node in time, so `since` = the largest id it knows
+    /// (its own included) skips nothing on a reconnect.
+    func ackAfterRelease(_ id: UInt64, room: UInt32, _ ack: @escaping () -> Void) {
+        guard crossNodeState.orders[room]?.isHolding(id) == true else { return ack() }
+        crossNodeState.acksAfterRelease[id] = ack
+    }
+
+    /// Posts a released message, minus connections whose `joined` history carried it,
+    /// then its sender's ack if that waited for it.
     private func post(_ entry: CrossNodeOrder.Held, in room: Room, skipping: [ConnectionID], nowMs: Int64) {
+        defer { crossNodeState.acksAfterRelease.removeValue(forKey: entry.message.id)?() }
         var delivery = room.assumeIsolated { $0.post(entry.message, except: entry.except, nowMs: nowMs) }
         if !skipping.isEmpty {
             delivery.jsonRecipients.removeAll { skipping.contains($0) }
@@ -85,11 +121,12 @@ extension ChatService {
         deliverRoomMessage(delivery, room: room.id, key: entry.message.id, text: entry.message.text)
     }
 
-    /// A connection finished joining room `id` with history up to `after`: messages still
-    /// held by the order window that it already got are not sent to it again.
-    func crossNodeJoined(_ id: UInt32, _ connection: ConnectionID, after: UInt64) {
+    /// A connection finished joining room `id` with `history` (the ids its `joined`
+    /// carried): messages still held by the order window that it already got are not sent
+    /// to it again.
+    func crossNodeJoined(_ id: UInt32, _ connection: ConnectionID, history: Set<UInt64>) {
         guard crossNodeState.orders[id] != nil else { return }
-        crossNodeState.orders[id]?.noteJoined(connection, after: after, nowMs: now(), windowMs: configuration.orderWindowMs)
+        crossNodeState.orders[id]?.noteJoined(connection, history: history, nowMs: now(), windowMs: configuration.orderWindowMs)
     }
 
     /// Sets a timer for the first held message of room `id`, unless one is set earlier.
@@ -174,6 +211,11 @@ extension ChatService {
         case .rateSpent(let user, let tokens):
             guard userConnections[user] != nil else { return }
             rateLimiter.charge(user: user, tokens: Int(tokens), now: now())
+        case .roomInterest(let id):
+            guard rooms[id] != nil else { return }
+            let known = crossNodeState.orders[id]?.peersSubscribed == true
+            notePeers(id, true)
+            if !known { publishToRoom(id, .roomInterest(room: id)) }
         }
     }
 }

@@ -12,6 +12,9 @@ import Synchronization
 ///   `reportsSkippedUntil`: users alone on this node as far as the last report showed.
 final class CrossNodeState {
     var orders: [UInt32: CrossNodeOrder] = [:]
+    /// Acks of stored messages still held by their room's order window, by message id:
+    /// sent when the message is released (`ChatService.ackAfterRelease`).
+    var acksAfterRelease: [UInt64: () -> Void] = [:]
     var remote: [UInt32: [UInt16: RemoteSessions]] = [:]
     var seeded: Set<UInt32> = []
     var told: [UInt32: Bool] = [:]

@@ -63,12 +63,17 @@ public actor Room: Inspectable {
     }
 
     /// Ends a join: the connection becomes a live subscriber and gets the buffered
-    /// messages newer than the history it was sent.
-    public func activate(_ connection: ConnectionID, binary: Bool, after lastID: UInt64) -> [OutboundMessage] {
+    /// messages newer than the history it was sent, or, given the ids of that history,
+    /// the buffered messages above `since` that it did not carry (with several nodes the
+    /// newest id in history can come from another node while a lower id of this one was
+    /// still on its way to storage).
+    public func activate(_ connection: ConnectionID, binary: Bool, after lastID: UInt64,
+                         history: Set<UInt64>? = nil, since: UInt64 = 0) -> [OutboundMessage] {
         let buffered = joining.removeValue(forKey: connection) ?? []
         if binary { binarySubscribers.insert(connection) } else { jsonSubscribers.insert(connection) }
         updateCount()
-        return buffered.filter { $0.id > lastID }.map { binary ? ($0.binary ?? $0.delivery) : $0.delivery }
+        let wanted: (UInt64) -> Bool = history.map { ids in { $0 > since && !ids.contains($0) } } ?? { $0 > lastID }
+        return buffered.filter { wanted($0.id) }.map { binary ? ($0.binary ?? $0.delivery) : $0.delivery }
     }
 
     /// Adds a live subscriber at once (a rebuilt room).
