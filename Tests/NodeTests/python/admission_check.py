@@ -8,9 +8,6 @@ The node runs with MAX_CONNECTIONS=2, ADMISSION_QUEUE=1, ADMISSION_WAIT_MS=1500:
 - a fifth upgrade waits, nobody leaves, and its wait runs out: 503 with Retry-After.
 Usage: admission_check.py PORT JWT_SECRET
 """
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import threading
@@ -20,15 +17,13 @@ import urllib.request
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from chat_jwt import hs256_token
+
 PORT, SECRET = int(sys.argv[1]), sys.argv[2].encode()
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(SECRET, sub)
 
 
 def url(sub):

@@ -10,9 +10,6 @@ each answer is one JSON line on stdout:
   quit
 Usage: control_peer.py PORT JWT_SECRET ROOM
 """
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
@@ -20,16 +17,13 @@ import time
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from chat_jwt import hs256_token
+
 PORT, SECRET, ROOM = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3])
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    sig = b64(hmac.new(SECRET, f"{head}.{body}".encode(), hashlib.sha256).digest())
-    return f"{head}.{body}.{sig}"
+    return hs256_token(SECRET, sub)
 
 
 def say(obj):

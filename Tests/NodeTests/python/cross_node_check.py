@@ -8,9 +8,6 @@
                                                         presence after node B is SIGKILLed
 Prints "ok <check>" per check passed; exits non-zero on the first failure.
 """
-import base64
-import hashlib
-import hmac
 import json
 import os
 import signal
@@ -19,15 +16,13 @@ import time
 
 from websockets.sync.client import connect
 
+from chat_jwt import hs256_token
+
 MODE, PORT_A, PORT_B, SECRET = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].encode()
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(SECRET, sub)
 
 
 def client(port, user):

@@ -3,24 +3,19 @@ critical (the script waits for the `mode` event), checks what critical means, wr
 marker file MARK, then waits for the level to come back to normal.
 Usage: degradation_check.py PORT JWT_SECRET MARK
 """
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
 
 from websockets.sync.client import connect
 
+from chat_jwt import hs256_token
+
 PORT, SECRET, MARK = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(SECRET, sub)
 
 
 SEEN = {}

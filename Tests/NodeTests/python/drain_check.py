@@ -10,9 +10,6 @@ stored twice). Every close code must be 1001 and A must have exited within 10 s.
 Prints `ok <check>` lines; exits 1 on the first failure.
 """
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import os
 import signal
@@ -22,16 +19,14 @@ import time
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from chat_jwt import hs256_token
+
 PORT_A, PORT_B, SECRET, PID = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode(), int(sys.argv[4])
 ROOM, FIRST_USER, USERS, ROUNDS, PER_ROUND, SIGNAL_AFTER = 7, 77, 40, 100, 8, 1500
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(SECRET, sub)
 
 
 def exited(pid):

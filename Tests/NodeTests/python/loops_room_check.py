@@ -7,9 +7,6 @@ Users 101..(100+COUNT) connect and join room 1, then the script prints
   expect_close   every connection is closed by the node: {"event":"closed","codes":[..]}
 Usage: loops_room_check.py PORT JWT_SECRET COUNT
 """
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
@@ -17,16 +14,13 @@ import time
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from chat_jwt import hs256_token
+
 PORT, SECRET, COUNT = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3])
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    sig = b64(hmac.new(SECRET, f"{head}.{body}".encode(), hashlib.sha256).digest())
-    return f"{head}.{body}.{sig}"
+    return hs256_token(SECRET, sub)
 
 
 def say(obj):

@@ -12,26 +12,20 @@ each answer one JSON line on stdout:
   quit
 Usage: metrics_peer.py PORT_A PORT_B JWT_SECRET ROOMS
 """
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
 
 from websockets.sync.client import connect
 
+from chat_jwt import hs256_token
+
 PORT_A, PORT_B, SECRET = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
 ROOMS = [int(room) for room in sys.argv[4].split(",")]
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    sig = b64(hmac.new(SECRET, f"{head}.{body}".encode(), hashlib.sha256).digest())
-    return f"{head}.{body}.{sig}"
+    return hs256_token(SECRET, sub)
 
 
 def say(obj):

@@ -4,26 +4,20 @@ Usage: nginx_check.py PROXY_PORT JWT_SECRET
 Prints `ok <check>` lines; exits 1 on the first failure.
 """
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import sys
-import time
 import urllib.error
 import urllib.request
 
 from websockets.asyncio.client import connect
 
+from chat_jwt import hs256_token
+
 PORT, SECRET = int(sys.argv[1]), sys.argv[2].encode()
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(SECRET, sub)
 
 
 async def until(ws, predicate):

@@ -5,24 +5,19 @@ Prints one JSON line: per room the acked ids and the history ids, and how many r
 acks arrived while room 1 had acks outstanding for more than a second (the outage).
 Usage: outage_traffic.py PORT JWT_SECRET SECONDS
 """
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
 
 from websockets.sync.client import connect
 
+from chat_jwt import hs256_token
+
 PORT, SECRET, SECONDS = int(sys.argv[1]), sys.argv[2].encode(), float(sys.argv[3])
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(SECRET, sub)
 
 
 ws = connect(f"ws://127.0.0.1:{PORT}/ws?token={token(51)}", compression=None).__enter__()

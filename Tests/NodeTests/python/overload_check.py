@@ -11,14 +11,13 @@ script connects, writes the marker file MARK (the test then starts chat-load), a
   chat-load messages (texts `<stamp>:<sender>:<run tag>:...`) kept in rooms ROOMS.
 Usage: overload_check.py PORT JWT_SECRET MARK ROOMS(comma separated)
 """
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
 
 from websockets.sync.client import connect
+
+from chat_jwt import hs256_token
 
 PORT, SECRET, MARK = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
 LOAD_ROOMS = [int(r) for r in sys.argv[4].split(",")]
@@ -26,11 +25,7 @@ ROOM = 50
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 900}).encode())
-    return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(SECRET, sub, ttl=900)
 
 
 SEEN = {}

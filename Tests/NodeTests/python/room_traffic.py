@@ -5,25 +5,19 @@ retrying `unavailable` with the same cid, and waits for every ack; the receiver 
 every msg. Prints one JSON line: {"acked": [...], "received": [...], "history": [...]}.
 Usage: room_traffic.py PORT JWT_SECRET COUNT
 """
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
 
 from websockets.sync.client import connect
 
+from chat_jwt import hs256_token
+
 PORT, SECRET, COUNT = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3])
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    sig = b64(hmac.new(SECRET, f"{head}.{body}".encode(), hashlib.sha256).digest())
-    return f"{head}.{body}.{sig}"
+    return hs256_token(SECRET, sub)
 
 
 def open_joined(user):

@@ -21,9 +21,6 @@ checks switched off; exits 1 if any failed. Every wait is bounded.
 """
 import argparse
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import os
 import random
@@ -33,6 +30,8 @@ import time
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from chat_jwt import hs256_token
 
 # MARK: switches for the cross-node features of issue 8 ("Nodes together")
 # DMs and presence across nodes come with the NODE_ID/heartbeat work of issue 8. Until it has
@@ -68,11 +67,7 @@ RESULTS = []
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 900}).encode())
-    return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(SECRET, sub, ttl=900)
 
 
 def node_of(message_id):

@@ -9,8 +9,6 @@ the node's peak VmRSS during the flood stays below half of what was sent to S. P
 Usage: slow_reader_check.py PORT JWT_SECRET NODE_PID
 """
 import base64
-import hashlib
-import hmac
 import json
 import os
 import socket
@@ -21,16 +19,14 @@ import sys
 
 from websockets.sync.client import connect
 
+from chat_jwt import hs256_token
+
 PORT, SECRET, PID = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3])
 ROOM, FLOOD, SIZE = 51, 4000, 4000
 
 
 def token(sub):
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"sub": str(sub), "exp": int(time.time()) + 600}).encode())
-    return f"{head}.{body}.{b64(hmac.new(SECRET, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+    return hs256_token(SECRET, sub)
 
 
 def rss():
