@@ -34,7 +34,7 @@ struct ChatLoadPeerTests {
     }
 
     @Test func chatDeliversEveryMessageOfFiftyConnectionsInFiveRooms() throws {
-        let peer = try NodeWSPeer()
+        let peer = try NodeWSPeer.start()
         defer { peer.stop() }
         let output = try ChatLoadBinary.run([
             "chat", "--url", peer.url, "--connections", "50", "--rooms", "5", "--rate", "200", "--duration", "3",
@@ -54,7 +54,7 @@ struct ChatLoadPeerTests {
     }
 
     @Test func textSummaryAndProgressLine() throws {
-        let peer = try NodeWSPeer()
+        let peer = try NodeWSPeer.start()
         defer { peer.stop() }
         let output = try ChatLoadBinary.run([
             "chat", "--url", peer.url, "--connections", "20", "--rooms", "2", "--rate", "100", "--duration", "2.5",
@@ -70,7 +70,7 @@ struct ChatLoadPeerTests {
     }
 
     @Test func burstFanoutAndTwoThreads() throws {
-        let peer = try NodeWSPeer()
+        let peer = try NodeWSPeer.start()
         defer { peer.stop() }
         let burst = try ChatLoadBinary.run([
             "burst", "--url", peer.url, "--connections", "100", "--rooms", "10", "--bursts", "3", "--gap", "0.5", "--json", "--quiet",
@@ -98,7 +98,7 @@ struct ChatLoadPeerTests {
     }
 
     @Test func rampOpensConnectionsWhileSending() throws {
-        let peer = try NodeWSPeer()
+        let peer = try NodeWSPeer.start()
         defer { peer.stop() }
         let output = try ChatLoadBinary.run([
             "ramp", "--url", peer.url, "--start", "10", "--connections", "40", "--ramp", "2", "--duration", "1",

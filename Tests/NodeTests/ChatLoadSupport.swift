@@ -58,11 +58,56 @@ enum ChatLoadBinary {
     }
 }
 
-/// The Node.js peer of bench/peers on a free loopback port.
-final class NodeWSPeer {
+/// A peer server of bench/peers on a free loopback port (its last two arguments are the
+/// port and 127.0.0.1); stopped with SIGKILL (children of the test runner may start with
+/// SIGTERM blocked).
+final class PeerServer {
     let process = Process()
     let port: Int
 
+    init(executable: String, arguments: [String] = [], name: String) throws {
+        port = try FreePort.next()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments + [String(port), "127.0.0.1"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !Self.accepts(port) {
+            guard Date() < deadline, process.isRunning else { throw TestSupportError.io("\(name) did not start") }
+            usleep(20_000)
+        }
+    }
+
+    deinit { stop() }
+
+    var url: String { "ws://127.0.0.1:\(port)/ws" }
+    var pid: Int32 { process.processIdentifier }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}
+
+/// The Node.js peer of bench/peers (`node-ws-peer.js`).
+enum NodeWSPeer {
     /// `node` on the PATH (or /usr/bin/node) and Debian's node-ws: what scripts/setup installs.
     static var nodePath: String? {
         let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/node" } + ["/usr/bin/node"]
@@ -75,43 +120,10 @@ final class NodeWSPeer {
 
     static let skipReason: Comment = "needs node and Debian's node-ws (scripts/setup installs them from scripts/apt.d/bench.txt)"
 
-    init() throws {
-        port = try FreePort.next()
-        process.executableURL = URL(fileURLWithPath: Self.nodePath ?? "/usr/bin/node")
-        process.arguments = [PackageRoot.url.appendingPathComponent("bench/peers/node-ws-peer.js").path, String(port), "127.0.0.1"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !Self.accepts(port) {
-            guard Date() < deadline, process.isRunning else { throw TestSupportError.io("node-ws peer did not start") }
-            usleep(20_000)
-        }
-    }
-
-    deinit { stop() }
-
-    var url: String { "ws://127.0.0.1:\(port)/ws" }
-    var pid: Int32 { process.processIdentifier }
-
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
-
-    static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
+    /// Starts the peer on a free port.
+    static func start() throws -> PeerServer {
+        try PeerServer(executable: nodePath ?? "/usr/bin/node",
+                       arguments: [PackageRoot.url.appendingPathComponent("bench/peers/node-ws-peer.js").path], name: "node-ws peer")
     }
 }
 
@@ -147,7 +159,7 @@ final class GatewayPeerProcess {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(10)
-        while !NodeWSPeer.accepts(port) {
+        while !PeerServer.accepts(port) {
             guard Date() < deadline, process.isRunning else { throw TestSupportError.io("chat-load peer did not start") }
             usleep(20_000)
         }

@@ -53,7 +53,7 @@ import TestSupport
                 node.waitUntilExit()
             }
         }
-        try await eventually("chat-node listening") { NodeWSPeer.accepts(port) }
+        try await eventually("chat-node listening") { PeerServer.accepts(port) }
 
         let minted = try ChatLoadBinary.run([
             "idle", "--url", "ws://127.0.0.1:\(port)/ws", "--connections", "200", "--duration", "1", "--secret", secret,

@@ -5,10 +5,7 @@ import TestSupport
 
 /// The uWebSockets peer of bench/peers (`uws-peer.c`, linked by `build-uws-peer` against
 /// the uWebSockets library in PyPI's socketify) on a free loopback port.
-final class UWSPeerProcess {
-    let process = Process()
-    let port: Int
-
+enum UWSPeerProcess {
     static var library: String? {
         let packages = PackageRoot.url.appendingPathComponent(".venv/lib")
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: packages.path)) ?? []
@@ -35,30 +32,9 @@ final class UWSPeerProcess {
         return PackageRoot.url.appendingPathComponent(String(path)).path
     }
 
-    init(binary: String) throws {
-        port = try FreePort.next()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [String(port), "127.0.0.1"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !NodeWSPeer.accepts(port) {
-            guard Date() < deadline, process.isRunning else { throw TestSupportError.io("uws peer did not start") }
-            usleep(20_000)
-        }
-    }
-
-    deinit { stop() }
-
-    var url: String { "ws://127.0.0.1:\(port)/ws" }
-    var pid: Int32 { process.processIdentifier }
-
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+    /// Starts the built peer on a free port.
+    static func start(binary: String) throws -> PeerServer {
+        try PeerServer(executable: binary, name: "uws peer")
     }
 }
 
@@ -71,7 +47,7 @@ struct UWSPeerTests {
     /// join/joined, send/ack/msg (sub as sender, text verbatim, no echo), not_member,
     /// bad_request, leave/left and a 401 without a token, checked by the Python client.
     @Test func speaksTheSubsetChatLoadUses() async throws {
-        let peer = try UWSPeerProcess(binary: try await UWSPeerProcess.build())
+        let peer = try UWSPeerProcess.start(binary: try await UWSPeerProcess.build())
         defer { peer.stop() }
         let script = PackageRoot.url.appendingPathComponent("bench/peers/check_peer.py").path
         let (status, output) = try await runProcess(Self.python, [script, String(peer.port)])
@@ -81,7 +57,7 @@ struct UWSPeerTests {
 
     /// chat-load against it: every send acknowledged, every expected delivery arrived.
     @Test func chatLoadGetsEveryAckAndDelivery() async throws {
-        let peer = try UWSPeerProcess(binary: try await UWSPeerProcess.build())
+        let peer = try UWSPeerProcess.start(binary: try await UWSPeerProcess.build())
         defer { peer.stop() }
         let url = peer.url, pid = peer.pid
         let output = try await onOwnThread {
