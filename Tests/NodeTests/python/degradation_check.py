@@ -5,35 +5,17 @@ Usage: degradation_check.py PORT JWT_SECRET MARK
 """
 import json
 import sys
-import time
 
 from websockets.sync.client import connect
 
 from chat_jwt import hs256_token
+from frames import until
 
 PORT, SECRET, MARK = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
 
 
 def token(sub):
     return hs256_token(SECRET, sub)
-
-
-SEEN = {}
-
-
-def until(ws, pred, timeout=15):
-    """The first frame (already received or arriving) that matches; others are kept."""
-    kept = SEEN.setdefault(id(ws), [])
-    for index, frame in enumerate(kept):
-        if pred(frame):
-            return kept.pop(index)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.time())))
-        if pred(frame):
-            return frame
-        kept.append(frame)
-    raise AssertionError("timed out")
 
 
 a = connect(f"ws://127.0.0.1:{PORT}/ws?token={token(41)}", compression=None).__enter__()

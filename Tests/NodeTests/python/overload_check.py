@@ -18,6 +18,7 @@ import time
 from websockets.sync.client import connect
 
 from chat_jwt import hs256_token
+import frames
 
 PORT, SECRET, MARK = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
 LOAD_ROOMS = [int(r) for r in sys.argv[4].split(",")]
@@ -28,21 +29,8 @@ def token(sub):
     return hs256_token(SECRET, sub, ttl=900)
 
 
-SEEN = {}
-
-
 def until(ws, pred, timeout=20):
-    kept = SEEN.setdefault(id(ws), [])
-    for index, frame in enumerate(kept):
-        if pred(frame):
-            return kept.pop(index)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.time())))
-        if pred(frame):
-            return frame
-        kept.append(frame)
-    raise AssertionError("timed out")
+    return frames.until(ws, pred, timeout)
 
 
 def acked(ws, command, attempts=8):

@@ -19,6 +19,7 @@ import time
 import urllib.request
 
 from websockets.sync.client import connect
+from frames import until
 
 PORT, SECRET, CONTROL = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
 ROOM = 3
@@ -56,23 +57,6 @@ def paced():
         if line.startswith("chat_messages_paced_total "):
             return int(float(line.split()[1]))
     raise AssertionError("no chat_messages_paced_total in /metrics")
-
-
-SEEN = {}
-
-
-def until(ws, pred, timeout=15):
-    kept = SEEN.setdefault(id(ws), [])
-    for index, frame in enumerate(kept):
-        if pred(frame):
-            return kept.pop(index)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.time())))
-        if pred(frame):
-            return frame
-        kept.append(frame)
-    raise AssertionError("timed out")
 
 
 def room_msgs(ws, count):
