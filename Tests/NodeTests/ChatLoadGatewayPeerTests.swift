@@ -5,7 +5,7 @@ import Testing
 /// compact binary layout: every message accounted for.
 @Suite struct ChatLoadGatewayPeerTests {
     private func run(_ extra: [String]) throws -> [String: Any]? {
-        let peer = try GatewayPeerProcess()
+        let peer = try GatewayPeerProcess.start()
         defer { peer.stop() }
         let output = try ChatLoadBinary.run([
             "chat", "--url", peer.url, "--connections", "40", "--rooms", "4", "--rate", "100", "--duration", "2",

@@ -58,17 +58,18 @@ enum ChatLoadBinary {
     }
 }
 
-/// A peer server of bench/peers on a free loopback port (its last two arguments are the
-/// port and 127.0.0.1); stopped with SIGKILL (children of the test runner may start with
+/// A peer server on a free loopback port (by default its last two arguments are the port
+/// and 127.0.0.1); stopped with SIGKILL (children of the test runner may start with
 /// SIGTERM blocked).
 final class PeerServer {
     let process = Process()
     let port: Int
 
-    init(executable: String, arguments: [String] = [], name: String) throws {
+    init(executable: String, arguments: [String] = [], name: String,
+         listen: (Int) -> [String] = { [String($0), "127.0.0.1"] }) throws {
         port = try FreePort.next()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments + [String(port), "127.0.0.1"]
+        process.arguments = arguments + listen(port)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -93,16 +94,9 @@ final class PeerServer {
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
     static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
+        guard let fd = loopbackConnect(port: port, receiveTimeoutSeconds: 1) else { return false }
+        close(fd)
+        return true
     }
 }
 
@@ -146,33 +140,10 @@ func jsonDouble(_ object: [String: Any]?, _ path: String...) -> Double? {
     return (current as? NSNumber)?.doubleValue
 }
 
-/// `chat-load peer`: the trivial chat server on the Gateway, on a free loopback port.
-final class GatewayPeerProcess {
-    let process = Process()
-    let port: Int
-
-    init() throws {
-        port = try FreePort.next()
-        process.executableURL = URL(fileURLWithPath: ChatLoadBinary.path)
-        process.arguments = ["peer", "--port", String(port)]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !PeerServer.accepts(port) {
-            guard Date() < deadline, process.isRunning else { throw TestSupportError.io("chat-load peer did not start") }
-            usleep(20_000)
-        }
-    }
-
-    deinit { stop() }
-
-    var url: String { "ws://127.0.0.1:\(port)/ws" }
-
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+/// chat-load's own peer (`chat-load peer`).
+enum GatewayPeerProcess {
+    /// Starts it on a free port.
+    static func start() throws -> PeerServer {
+        try PeerServer(executable: ChatLoadBinary.path, arguments: ["peer"], name: "chat-load peer") { ["--port", String($0)] }
     }
 }
