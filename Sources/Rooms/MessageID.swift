@@ -88,4 +88,14 @@ public struct MessageIDGenerator: Sendable {
         }
         return MessageID.make(milliseconds: milliseconds, node: nodeID, sequence: sequence)
     }
+
+    /// Makes every later id greater than `id` (one seen from another node, or the newest
+    /// of a room that refused a smaller one): at `id`'s millisecond or later, the next id
+    /// borrows the millisecond after it.
+    public mutating func skip(past id: UInt64) {
+        let idMilliseconds = id >> (MessageID.nodeBits + MessageID.sequenceBits)
+        guard idMilliseconds >= milliseconds else { return }
+        milliseconds = idMilliseconds
+        sequence = MessageID.maxSequence
+    }
 }

@@ -27,8 +27,6 @@ import TestSupport
         let shards = try (0..<3).map { _ in try ValkeyServer() }
         let (nodeA, nodeB) = try await Self.twoNodes([
             "STORE": "valkey", "VALKEY_HOSTS": shards.map(\.address).joined(separator: ","), "RATE_LIMIT": "100000",
-            // Wide enough for a loaded two-core test machine; the mechanism is the same at 50 ms.
-            "ORDER_WINDOW_MS": "250",
         ])
         defer { nodeA.stop(); nodeB.stop() }
         let (status, output) = try await Self.runChecks("basic", nodeA, nodeB)
@@ -48,6 +46,29 @@ import TestSupport
         let (status, output) = try await Self.runChecks("rate", nodeA, nodeB)
         #expect(status == 0, "rate checks failed:\n\(output)")
         #expect(output.contains("ok one rate budget across nodes"))
+    }
+
+    /// A room whose history holds an id above what the nodes make (a node whose clock runs
+    /// ahead): the store refuses sequenced sends below it, and the nodes send them again
+    /// above it, so acks, live messages and history stay in one order.
+    @Test func sendsGoAboveANewerStoredID() async throws {
+        let valkey = try ValkeyServer()
+        let (nodeA, nodeB) = try await Self.twoNodes(["STORE": "valkey", "VALKEY_HOSTS": valkey.address])
+        defer { nodeA.stop(); nodeB.stop() }
+        let (status, output) = try await Self.runChecks("refusal", nodeA, nodeB, extra: [String(valkey.port)])
+        #expect(status == 0, "refusal checks failed:\n\(output)\nA: \(nodeA.logText)\nB: \(nodeB.logText)")
+        #expect(output.contains("ok sends above a newer stored id"))
+    }
+
+    /// Valkey stalls (CLIENT PAUSE WRITE) under a room shared by two nodes: local delivery
+    /// of a sequenced message goes on after the echo wait; its ack waits for the store.
+    @Test func localDeliveryGoesOnWhileValkeyStalls() async throws {
+        let valkey = try ValkeyServer()
+        let (nodeA, nodeB) = try await Self.twoNodes(["STORE": "valkey", "VALKEY_HOSTS": valkey.address])
+        defer { nodeA.stop(); nodeB.stop() }
+        let (status, output) = try await Self.runChecks("stall", nodeA, nodeB, extra: [String(valkey.port)])
+        #expect(status == 0, "stall checks failed:\n\(output)\nA: \(nodeA.logText)\nB: \(nodeB.logText)")
+        #expect(output.contains("ok local delivery while Valkey stalls"))
     }
 
     @Test func aKilledNodesUsersGoOfflineAndComeBack() async throws {

@@ -79,3 +79,32 @@ struct MessageIDTests {
         #expect(low.next(nowMs: jan2025 + 1) > highFirst)
     }
 }
+
+/// `MessageIDGenerator.skip(past:)` and `CrossNodeRoom`'s late count.
+@Suite struct MessageIDSkipTests {
+    static let base: Int64 = 1_780_000_000_000
+
+    @Test func idsAfterASkipAreAboveTheSkippedIDEvenInItsMillisecond() {
+        var generator = MessageIDGenerator(nodeID: 1)
+        let first = generator.next(nowMs: Self.base)
+        let other = MessageID.make(milliseconds: UInt64(Self.base - MessageID.epochMs), node: 3, sequence: 7)
+        #expect(other > first)
+        generator.skip(past: other)
+        let next = generator.next(nowMs: Self.base)
+        #expect(next > other)
+        #expect(MessageID.nodeID(of: next) == 1)
+        // An older id changes nothing.
+        generator.skip(past: first)
+        #expect(generator.next(nowMs: Self.base) == next + 1)
+        // A later clock goes on from the clock.
+        let later = generator.next(nowMs: Self.base + 5)
+        #expect(MessageID.timestampMs(of: later) == Self.base + 5)
+    }
+
+    @Test func aRoomCountsASmallerIDAfterALargerAsLate() {
+        var room = CrossNodeRoom()
+        let results = [5, 9, 7, 9, 10].map { room.deliver($0) }
+        #expect(results == [true, true, false, false, true])
+        #expect(room.lastDeliveredID == 10)
+    }
+}

@@ -106,7 +106,6 @@ public final class Node: Sendable {
         chatConfiguration.nodeID = UInt16(configuration.nodeID ?? 0)
         chatConfiguration.maxTextBytes = configuration.maxTextBytes
         chatConfiguration.rateLimitPerMinute = configuration.rateLimit
-        chatConfiguration.orderWindowMs = Int64(configuration.orderWindowMs)
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
         let storeWrites = StoreWritesInFlight()
         self.storeWrites = storeWrites
@@ -129,8 +128,7 @@ public final class Node: Sendable {
         gatewayConfiguration.tls = tls
         gateway = try Gateway(loop: loop, ioLoops: ioLoops, configuration: gatewayConfiguration, application: application)
         let gateway = self.gateway
-        drainSequence = NodeDrain(gateway: gateway, operations: operations, writes: storeWrites,
-                                  orderWindow: valkey == nil ? .zero : .milliseconds(configuration.orderWindowMs))
+        drainSequence = NodeDrain(gateway: gateway, operations: operations, writes: storeWrites, chat: chat)
         let chat = self.chat
         let maxConnections = configuration.maxConnections
         let degradation = operations.degradation

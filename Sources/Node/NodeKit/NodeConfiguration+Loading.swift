@@ -14,7 +14,7 @@ extension NodeConfiguration {
         "PORT", "HOST", "VALKEY_HOSTS", "VALKEY_MODE", "STORE", "NODE_ID", "MAX_CONNECTIONS", "RATE_LIMIT",
         "JWT_SECRET", "DEV_LOGIN", "HISTORY_TTL", "HISTORY_MAX", "MEMORY_LIMIT_MB", "CONTROL_SOCKET",
         "CONTROL_TOKEN", "LOG_LEVEL", "TLS_CERT", "TLS_KEY", "GATEWAY_LOOPS", "WEB_ROOT", "MAX_MESSAGE_BYTES",
-        "MAX_TEXT_BYTES", "DEFLATE", "LOAD_SAMPLE_SECONDS", "ORDER_WINDOW_MS",
+        "MAX_TEXT_BYTES", "DEFLATE", "LOAD_SAMPLE_SECONDS",
         "LOAD_RECOVERY_SECONDS", "LOAD_STEP_SECONDS", "ADMISSION_QUEUE", "ADMISSION_WAIT_MS", "ADMISSION_RATE",
     ]
 
@@ -135,7 +135,6 @@ extension NodeConfiguration {
         int("ADMISSION_QUEUE", 0...100_000, &admissionQueue)
         int("ADMISSION_WAIT_MS", 100...60_000, &admissionWaitMs)
         int("ADMISSION_RATE", 1...100_000, &admissionRate)
-        int("ORDER_WINDOW_MS", 0...10_000, &orderWindowMs)
     }
 
     private func validate(problems: inout [String]) {

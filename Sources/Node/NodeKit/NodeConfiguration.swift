@@ -71,8 +71,6 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var admissionWaitMs = 5000
     /// Upgrades admitted per second at the critical level (`ADMISSION_RATE`, 20).
     public var admissionRate = 20
-    /// Hold-back window in ms of rooms with traffic from several nodes (`ORDER_WINDOW_MS`, 50).
-    public var orderWindowMs = 50
 
     /// The defaults.
     public init() {}

@@ -1,5 +1,6 @@
 import Actors
 import Gateway
+import Rooms
 import Synchronization
 
 /// Valkey batches the chat store has submitted and Valkey has not answered yet: what a
@@ -35,8 +36,8 @@ public struct DrainOutcome: Sendable, Equatable {
 /// 1. draining flag   /health answers 503 (the load balancer takes the node out),
 ///                    /ws upgrades 503, chat frames from open clients are no longer taken
 /// 2. store writes    wait until every batch already sent to Valkey is answered: those
-///                    messages are stored and their acks are queued (after one order
-///                    window with several nodes: acks wait for the window's release)
+///                    messages are stored and their acks are queued (a sequenced room
+///                    message's ack waits for its publication to come back: bounded)
 /// 3. 1001            every WebSocket gets its pending output (acks, messages), then a
 ///                    close frame "going away"
 /// 4. closes          wait until the clients answer and the sockets are gone
@@ -52,9 +53,9 @@ struct NodeDrain: Sendable {
     let writes: StoreWritesInFlight
     var writesTimeout: Duration = .seconds(5)
     var closeTimeout: Duration = .seconds(2)
-    /// The cross-node order window (`ORDER_WINDOW_MS`): acks of messages it holds go out
-    /// when it releases them, so the drain lets it run once before closing.
-    var orderWindow: Duration = .zero
+    /// The chat service: its sequenced room messages waiting for their echo (their acks go
+    /// out with it, or `CrossNodeTiming.ownEchoWaitMs` after the store answered).
+    let chat: ChatService
 
     /// Runs the sequence; a second call finds nothing left to close and returns at once.
     @discardableResult
@@ -64,9 +65,9 @@ struct NodeDrain: Sendable {
         // its batch by the time this returns.
         _ = await gateway.webSocketCount
         let writes = self.writes
-        await Self.wait(upTo: writesTimeout) { writes.current == 0 }
+        let chat = self.chat
+        await Self.wait(upTo: writesTimeout) { writes.current == 0 && chat.pendingEchoCount == 0 }
         let writesLeft = writes.current
-        if orderWindow > .zero { try? await Task.sleep(for: orderWindow + .milliseconds(20)) }
         let closed = await gateway.closeWebSockets(code: .goingAway, reason: "draining")
         let gateway = self.gateway
         await Self.wait(upTo: closeTimeout) { await gateway.lingeringWebSocketCountOnEveryLoop() == 0 }

@@ -1,5 +1,6 @@
 import Actors
 import Gateway
+import Shards
 
 // MARK: - join, leave, send, dm
 
@@ -52,7 +53,6 @@ extension ChatService {
                     let buffered = activeRoom(id).assumeIsolated {
                         $0.activate(connection, binary: binary, after: after, history: carried, since: since ?? 0)
                     }
-                    crossNodeJoined(id, connection, history: carried)
                     guard let gateway, !buffered.isEmpty else { return }
                     gateway.assumeIsolated { gateway in for message in buffered { gateway.send(message, to: connection) } }
                 }
@@ -123,36 +123,8 @@ extension ChatService {
             room.assumeIsolated { $0.clearPending(user: user, cid: cid) }
             return
         }
-        let messageID = idGenerator.next(nowMs: time)
-        let message = ChatMessage(chat: .room(id), id: messageID, from: user, ts: time, text: text)
-        deliverInOrder(room, message, except: session.connection, source: instance)
-        counters.fanOutLocal.recordElapsed(since: started)
-        let stored = StoredMessage(id: messageID, from: user, ts: time, text: text)
-        defer {
-            // After the store's commands: the room's history and channel share a shard (or
-            // slot), so Valkey stores the message before other nodes hear of it, and a
-            // client joining there between the two cannot miss it in both history and live.
-            publishToRoom(id, .roomMessage(message))
-        }
-        store.append(stored, to: .room(id)) { [self] result in
-            let acked = result.map { true }
-            let nowMs = now()
-            room.assumeIsolated { room in
-                if case .success = acked {
-                    room.rememberAck(user: user, cid: cid, id: messageID, ts: time, nowMs: nowMs)
-                } else {
-                    room.clearPending(user: user, cid: cid)
-                }
-            }
-            switch result {
-            case .success:
-                ackAfterRelease(messageID, room: id) { [self] in
-                    sendAck(cid: cid, id: messageID, ts: time, room: id, session)
-                    counters.storeToAck.recordElapsed(since: started)
-                }
-            case .failure(let error): unavailable(error, session, cid: cid)
-            }
-        }
+        let message = ChatMessage(chat: .room(id), id: idGenerator.next(nowMs: time), from: user, ts: time, text: text)
+        sendRoomMessage(message, cid: cid, in: room, started: started, session)
     }
 
     func sendAck(cid: String, id: UInt64, ts: Int64, room: UInt32?, _ session: ClientSession) {

@@ -10,8 +10,6 @@ public struct ChatServiceConfiguration: Sendable {
     public var joinHistory = 50
     /// A room with no subscribers is stopped after this long.
     public var roomIdleMs: Int64 = 60_000
-    /// Hold-back window of rooms with traffic from several nodes (`CrossNodeOrder`).
-    public var orderWindowMs: Int64 = 50
 
     /// The defaults above.
     public init() {}

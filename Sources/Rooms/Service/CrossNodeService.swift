@@ -6,12 +6,14 @@ import Shards
 
 extension ChatService {
     /// Connects the service to other nodes through `link` and starts the cross-node timers
-    /// (heartbeat checks of nodes seen, 1 s; rate reports, 500 ms). Call on the loop thread.
+    /// (heartbeat checks of nodes seen, 1 s; rate reports, 500 ms; overdue echoes, 250 ms).
+    /// Call on the loop thread.
     public func attachCrossNode(_ link: CrossNodeLink) {
         crossNode = link
         for id in rooms.keys { link.subscribe(Keyspace.roomChannel(id)) }
         loop.scheduleRepeating(every: .seconds(1)) { [weak self] in self?.checkRemoteNodes() }
         loop.scheduleRepeating(every: .milliseconds(CrossNodeTiming.rateReportMs)) { [weak self] in self?.reportSpentTokens() }
+        loop.scheduleRepeating(every: .milliseconds(CrossNodeTiming.echoCheckMs)) { [weak self] in self?.deliverOverdueEchoes() }
     }
 
     /// This node's id, as it goes into message ids.
@@ -26,8 +28,15 @@ extension ChatService {
         idGenerator = MessageIDGenerator(nodeID: id, after: floor)
     }
 
-    /// Room messages delivered out of order since start (later than the order window).
+    /// Room messages delivered after a larger id since start (see `CrossNodeRoom`).
     public var lateCrossNodeMessages: Int { crossNodeState.lateMessages.load(ordering: .relaxed) }
+
+    /// Sequenced room messages of this node waiting for their publication to come back.
+    /// Readable from any thread (the drain waits for it).
+    public var pendingEchoCount: Int { crossNodeState.pendingEchoes.load(ordering: .relaxed) }
+
+    /// Sequenced room messages delivered here without their echo since start.
+    public var overdueEchoes: Int { crossNodeState.overdueEchoes.load(ordering: .relaxed) }
 
     /// Payloads from other nodes dropped as malformed since start.
     public var malformedCrossNodePayloads: Int { crossNodeState.malformed.load(ordering: .relaxed) }
@@ -35,32 +44,40 @@ extension ChatService {
     // MARK: Rooms
 
     /// A room became active here: receive its channel, and tell the nodes that already
-    /// have it (they answer in kind), so that both sides order the room before the first
-    /// message crosses.
+    /// have it (they answer in kind), so that both sides sequence the room before the
+    /// first message crosses.
     func crossNodeRoomStarted(_ id: UInt32) {
         crossNode?.subscribe(Keyspace.roomChannel(id))
         publishToRoom(id, .roomInterest(room: id))
     }
 
     /// Whether room `id` has subscribers on other nodes: on (`true`) from their interest
-    /// or their events, off again when a publish of this node reached only itself.
+    /// or their messages, off again when a publish of this node reached only itself.
     func notePeers(_ id: UInt32, _ present: Bool) {
         guard rooms[id] != nil else { return }
         if present {
-            crossNodeState.orders[id, default: CrossNodeOrder()].peersSubscribed = true
-        } else if crossNodeState.orders[id]?.peersSubscribed == true {
-            crossNodeState.orders[id]?.peersSubscribed = false
-            if crossNodeState.orders[id]?.isIdle(nowMs: now()) == true { crossNodeState.orders[id] = nil }
+            crossNodeState.rooms[id, default: CrossNodeRoom()].peersSubscribed = true
+        } else {
+            crossNodeState.rooms[id]?.peersSubscribed = false
         }
     }
 
-    /// A room went idle here (no subscribers): stop receiving its channel.
+    /// A room went idle here (no subscribers): stop receiving its channel; acks waiting for
+    /// an echo of the room go out (there is nobody left to deliver to).
     func crossNodeRoomStopped(_ id: UInt32) {
         crossNode?.unsubscribe(Keyspace.roomChannel(id))
-        for entry in crossNodeState.orders[id]?.held ?? [] {
-            crossNodeState.acksAfterRelease.removeValue(forKey: entry.message.id)?()
+        crossNodeState.rooms[id] = nil
+        let waiting = crossNodeState.echoes.filter { if case .room(id) = $0.value.message.chat { true } else { false } }
+        for (messageID, echo) in waiting where echo.ack != nil {
+            crossNodeState.removeEcho(messageID)
+            echo.ack?()
         }
-        crossNodeState.orders[id] = nil
+    }
+
+    /// Whether room `id`'s messages go sequenced: other nodes subscribe to it, and the
+    /// store publishes in the same step as the write (see `CrossNodeRoom`).
+    func isSequenced(_ id: UInt32) -> Bool {
+        crossNode != nil && store.publishesWithAppend && crossNodeState.rooms[id]?.isSequenced == true
     }
 
     /// Publishes `event` on `channel` for the other nodes.
@@ -80,75 +97,46 @@ extension ChatService {
         }
     }
 
-    /// Delivers a room message to this node's subscribers: at once while the room hears
-    /// one source, through the room's hold-back window (`CrossNodeOrder`) while it hears
-    /// several. A room that never heard another node pays one dictionary lookup.
-    func deliverInOrder(_ room: Room, _ message: ChatMessage, except: ConnectionID?, source: UInt64) {
+    /// Delivers a room message to this node's subscribers (except `except`), noting its id
+    /// for the room: a smaller id after a larger one is counted late.
+    func deliverToRoom(_ room: Room, _ message: ChatMessage, except: ConnectionID?) {
         let time = now()
-        guard crossNode != nil, source != instance || crossNodeState.orders[room.id] != nil else {
-            return deliverRoomMessage(room.assumeIsolated { $0.post(message, except: except, nowMs: time) },
-                                      room: room.id, key: message.id, text: message.text)
+        if crossNode != nil, !crossNodeState.rooms[room.id, default: CrossNodeRoom()].deliver(message.id) {
+            crossNodeState.lateMessages.add(1, ordering: .relaxed)
         }
-        var order = crossNodeState.orders.removeValue(forKey: room.id) ?? CrossNodeOrder()
-        let lateBefore = order.late
-        let ready = order.accept(message, except: except, source: source, nowMs: time, windowMs: configuration.orderWindowMs)
-        if order.late > lateBefore {
-            crossNodeState.lateMessages.add(order.late - lateBefore, ordering: .relaxed)
+        deliverRoomMessage(room.assumeIsolated { $0.post(message, except: except, nowMs: time) },
+                           room: room.id, key: message.id, text: message.text)
+    }
+
+    /// A sequenced message of this node came back on its room's channel: delivered here now,
+    /// in channel order, then its sender's ack if the store answered already. An echo of a
+    /// message delivered before (alone in its room, or overdue) is ignored.
+    func echoArrived(_ message: ChatMessage) {
+        guard let echo = crossNodeState.removeEcho(message.id) else { return }
+        if case .room(let id) = message.chat, let room = rooms[id] {
+            deliverToRoom(room, echo.message, except: echo.except)
+            counters.fanOutLocal.recordElapsed(since: echo.started)
         }
-        crossNodeState.orders[room.id] = order
-        for entry in ready { post(entry, in: room, skipping: order.alreadyHave(entry.message.id), nowMs: time) }
-        scheduleRelease(room.id)
+        echo.ack?()
     }
 
-    /// Sends `ack` now, or, while message `id` of room `room` is held by the order window,
-    /// when it is released: a sender never learns an id before the room's messages with
-    /// smaller ids that reached this node in time, so `since` = the largest id it knows
-    /// (its own included) skips nothing on a reconnect.
-    func ackAfterRelease(_ id: UInt64, room: UInt32, _ ack: @escaping () -> Void) {
-        guard crossNodeState.orders[room]?.isHolding(id) == true else { return ack() }
-        crossNodeState.acksAfterRelease[id] = ack
-    }
-
-    /// Posts a released message, minus connections whose `joined` history carried it,
-    /// then its sender's ack if that waited for it.
-    private func post(_ entry: CrossNodeOrder.Held, in room: Room, skipping: [ConnectionID], nowMs: Int64) {
-        defer { crossNodeState.acksAfterRelease.removeValue(forKey: entry.message.id)?() }
-        var delivery = room.assumeIsolated { $0.post(entry.message, except: entry.except, nowMs: nowMs) }
-        if !skipping.isEmpty {
-            delivery.jsonRecipients.removeAll { skipping.contains($0) }
-            delivery.binaryRecipients.removeAll { skipping.contains($0) }
-        }
-        deliverRoomMessage(delivery, room: room.id, key: entry.message.id, text: entry.message.text)
-    }
-
-    /// A connection finished joining room `id` with `history` (the ids its `joined`
-    /// carried): messages still held by the order window that it already got are not sent
-    /// to it again.
-    func crossNodeJoined(_ id: UInt32, _ connection: ConnectionID, history: Set<UInt64>) {
-        guard crossNodeState.orders[id] != nil else { return }
-        crossNodeState.orders[id]?.noteJoined(connection, history: history, nowMs: now(), windowMs: configuration.orderWindowMs)
-    }
-
-    /// Sets a timer for the first held message of room `id`, unless one is set earlier.
-    private func scheduleRelease(_ id: UInt32) {
-        guard var order = crossNodeState.orders[id], let due = order.nextDueMs(windowMs: configuration.orderWindowMs) else { return }
-        if let deadline = order.timerDeadline, deadline <= due { return }
-        order.timerDeadline = due
-        crossNodeState.orders[id] = order
-        let delay = max(1, due.subtractingSaturated(now()))
-        loop.scheduleTimer(after: .milliseconds(delay)) { [weak self] in self?.releaseHeld(id) }
-    }
-
-    private func releaseHeld(_ id: UInt32) {
-        guard var order = crossNodeState.orders.removeValue(forKey: id) else { return }
-        order.timerDeadline = nil
+    /// Sequenced messages sent `CrossNodeTiming.ownEchoWaitMs` ago whose publication has not
+    /// come back (their shard is down or slow, or this node's subscriber link is
+    /// resubscribing): delivered here now, in id order, and acked if stored.
+    func deliverOverdueEchoes() {
+        guard !crossNodeState.echoes.isEmpty else { return }
         let time = now()
-        let ready = order.release(nowMs: time, windowMs: configuration.orderWindowMs)
-        if !order.isIdle(nowMs: time) { crossNodeState.orders[id] = order }
-        if let room = rooms[id] {
-            for entry in ready { post(entry, in: room, skipping: order.alreadyHave(entry.message.id), nowMs: time) }
+        let overdue = crossNodeState.echoes.filter { time >= $0.value.deadlineMs }
+        guard !overdue.isEmpty else { return }
+        crossNodeState.overdueEchoes.add(overdue.count, ordering: .relaxed)
+        for (id, echo) in overdue.sorted(by: { $0.key < $1.key }) {
+            crossNodeState.removeEcho(id)
+            if case .room(let roomID) = echo.message.chat, let room = rooms[roomID] {
+                deliverToRoom(room, echo.message, except: echo.except)
+            }
+            echo.ack?()
         }
-        scheduleRelease(id)
+        Log.warn("cross_node.echo_overdue", ["messages": String(overdue.count)])
     }
 
     // MARK: DMs
@@ -175,12 +163,15 @@ extension ChatService {
             }
             return
         }
+        if sender == instance, case .roomMessage(let message) = event { return echoArrived(message) }
         guard sender != instance else { return }
         switch event {
         case .roomMessage(let message):
             guard case .room(let id) = message.chat, let room = rooms[id] else { return }
             let arrived = ChatCounters.start()
-            deliverInOrder(room, message, except: nil, source: sender)
+            idGenerator.skip(past: message.id)  // this node's next ids in the room come after it
+            notePeers(id, true)
+            deliverToRoom(room, message, except: nil)
             counters.fanOutRemote.recordElapsed(since: arrived)
         case .typing(let id, let user, let ts):
             guard !level.dropsLowEvents, let room = rooms[id] else { return }
@@ -213,7 +204,7 @@ extension ChatService {
             rateLimiter.charge(user: user, tokens: Int(tokens), now: now())
         case .roomInterest(let id):
             guard rooms[id] != nil else { return }
-            let known = crossNodeState.orders[id]?.peersSubscribed == true
+            let known = crossNodeState.rooms[id]?.peersSubscribed == true
             notePeers(id, true)
             if !known { publishToRoom(id, .roomInterest(room: id)) }
         }
@@ -232,6 +223,11 @@ public enum CrossNodeTiming {
     public static let rateReportMs: Int64 = 500
     /// How long rate reports of a user alone on this node pause.
     public static let aloneReportPauseMs: Int64 = 10_000
+    /// How long a sequenced message waits for its own publication to come back before it is
+    /// delivered here anyway (checked every `echoCheckMs`).
+    public static let ownEchoWaitMs: Int64 = 1_000
+    /// How often overdue echoes are looked for.
+    public static let echoCheckMs: Int64 = 250
     /// How long a `presence` reply waits for Valkey at most.
     public static let presenceReadMs: Int64 = 2_000
     /// How long a `sess:{U}` hash lives after its last change.

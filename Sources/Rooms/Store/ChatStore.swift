@@ -30,6 +30,16 @@ public protocol ChatStore: AnyObject {
     /// its TTL.
     func append(_ message: StoredMessage, to chat: ChatKey, completion: @escaping Completion<Void>)
 
+    /// Whether `appendRoomMessage` publishes (and can refuse) in the same atomic step as the
+    /// write; a store without other nodes (memory) does neither.
+    var publishesWithAppend: Bool { get }
+
+    /// Stores a room message like `append` and, in the same atomic step, publishes
+    /// `publication` to other nodes. `strict`: refuse the message unless its id is above
+    /// every id the room holds (nothing stored, nothing published).
+    func appendRoomMessage(_ message: StoredMessage, room: UInt32, publication: RoomPublication?, strict: Bool,
+                           completion: @escaping Completion<RoomAppendOutcome>)
+
     /// Up to `limit` newest messages with an id below `before` (all when nil), oldest first.
     func page(_ chat: ChatKey, before: UInt64?, limit: Int, completion: @escaping Completion<[StoredMessage]>)
 
@@ -75,4 +85,43 @@ public protocol ChatStore: AnyObject {
 
     /// A user's read position (0 before the first `read`).
     func readPosition(_ chat: ChatKey, user: UInt32, completion: @escaping Completion<UInt64>)
+}
+
+extension ChatStore {
+    public var publishesWithAppend: Bool { false }
+
+    /// `append`, with nothing published and nothing refused.
+    public func appendRoomMessage(_ message: StoredMessage, room: UInt32, publication: RoomPublication?, strict: Bool,
+                                  completion: @escaping Completion<RoomAppendOutcome>) {
+        append(message, to: .room(room)) { result in completion(result.map { .stored(reached: 0) }) }
+    }
+}
+
+/// A room message's publication to the other nodes, sent by the store with the write.
+public struct RoomPublication: Sendable {
+    /// `PUBLISH`, or `SPUBLISH` in a Valkey Cluster.
+    public let command: String
+    /// The room's channel (`room.{R}`), on the server of the room's keys.
+    public let channel: [UInt8]
+    /// The cross-node payload.
+    public let payload: [UInt8]
+
+    /// A publication of `payload` on `channel` with `command`.
+    public init(command: String, channel: [UInt8], payload: [UInt8]) {
+        self.command = command
+        self.channel = channel
+        self.payload = payload
+    }
+}
+
+/// What `ChatStore.appendRoomMessage` did.
+public enum RoomAppendOutcome: Sendable, Equatable {
+    /// Stored as the room's newest message and published to `reached` subscribers.
+    case stored(reached: Int)
+    /// Stored and published although the room held a larger id (not strict).
+    case storedLate(reached: Int)
+    /// Already stored (a batch sent again): nothing stored or published again.
+    case duplicate
+    /// Refused (strict): the room holds `newest`, which is not below the message's id.
+    case refused(newest: UInt64)
 }

@@ -6,11 +6,19 @@
   cross_node_check.py rate PORT_A PORT_B JWT_SECRET     one rate budget on two nodes
   cross_node_check.py kill PORT_A PORT_B JWT_SECRET PID_B
                                                         presence after node B is SIGKILLed
+  cross_node_check.py refusal PORT_A PORT_B JWT_SECRET VALKEY_PORT
+                                                        a room holding a newer id than the
+                                                        nodes make: sends go above it
+  cross_node_check.py stall PORT_A PORT_B JWT_SECRET VALKEY_PORT
+                                                        Valkey paused: local delivery goes
+                                                        on, the ack waits for the store
 Prints "ok <check>" per check passed; exits non-zero on the first failure.
 """
 import json
 import os
 import signal
+import socket
+import struct
 import sys
 import time
 
@@ -156,7 +164,7 @@ def order_across():
     for ws in (sa, sb, ra, rb):
         join(ws, 2)
     settle()
-    # Warm-up: the room hears both nodes, so both apply the order window from now on.
+    # Warm-up: each node knows the other subscribes, so both sequence the room from now on.
     for sender, cid in ((sa, "wa"), (sb, "wb")):
         ack = send(sender, 2, cid, cid)
         for receiver in (ra, rb):
@@ -225,6 +233,75 @@ def offline_when_node_dies(pid_b):
     print("ok online again after reconnecting", flush=True)
 
 
+def resp(*args):
+    out = b"*%d\r\n" % len(args)
+    for arg in args:
+        arg = arg if isinstance(arg, bytes) else str(arg).encode()
+        out += b"$%d\r\n%s\r\n" % (len(arg), arg)
+    return out
+
+
+def newer_than_the_nodes(valkey_port):
+    """Valkey holds a message 20 s in the future (as a node with a clock ahead would have
+    stored it): a sequenced send is refused by the store and sent again above it, so every
+    member still sees ids in order and the acks carry the new ids."""
+    a, b = client(PORT_A, 91), client(PORT_B, 92)
+    for ws in (a, b):
+        join(ws, 5)
+    settle()
+    epoch_ms = 1_704_067_200_000
+    future_ms = int(time.time() * 1000) + 20_000
+    future_id = ((future_ms - epoch_ms) << 22) | (9 << 12)
+    payload = bytes([1, 0]) + struct.pack(">I", 999) + struct.pack(">q", future_ms) + b"from the future"
+    member = struct.pack(">Q", future_id) + b"\x00" + payload
+    with socket.create_connection(("127.0.0.1", valkey_port), timeout=5) as raw:
+        raw.sendall(resp("ZADD", "room:{5}:msgs", 0, member))
+        reply = raw.recv(64)
+        assert reply == b":1\r\n", reply
+    acks = []
+    for sender, receiver, cid in ((a, b, "fa"), (b, a, "fb")):
+        ack = send(sender, 5, f"after, {cid}", cid)
+        assert ack["t"] == "ack", ack
+        acks.append(ack)
+        until(receiver, lambda f: f["t"] == "msg" and f["id"] == ack["id"], what=f"{cid} at the other node")
+    ids = [int(x["id"]) for x in acks]
+    assert all(i > future_id for i in ids), f"acked ids {ids} not above the stored {future_id}"
+    assert ids[0] < ids[1], f"acks {ids} out of send order"
+    a.send(json.dumps({"t": "history", "room": 5, "limit": 10}))
+    page = until(a, lambda f: f["t"] == "history", what="history")
+    got = [int(m["id"]) for m in page["msgs"]]
+    assert got == [future_id] + ids, f"history {got}"
+    print(f"ok sends above a newer stored id (acked {len(ids)} above it, history in order)", flush=True)
+
+
+def local_delivery_while_valkey_stalls(valkey_port):
+    """A room on both nodes (so sends are sequenced); Valkey pauses writes for 4 s: a
+    message sent on A still reaches A's other member within the echo wait (about 1 s),
+    and its ack, which needs the store, comes after the pause, as does B's copy."""
+    a1, a2, b = client(PORT_A, 93), client(PORT_A, 94), client(PORT_B, 95)
+    for ws in (a1, a2, b):
+        join(ws, 6)
+    settle()
+    warm = send(a1, 6, "warm-up", "w")
+    for ws in (a2, b):
+        until(ws, lambda f: f["t"] == "msg" and f["id"] == warm["id"], what="warm-up")
+    with socket.create_connection(("127.0.0.1", valkey_port), timeout=5) as raw:
+        raw.sendall(resp("CLIENT", "PAUSE", 4000, "WRITE"))
+        assert raw.recv(64) == b"+OK\r\n"
+    paused = time.time()
+    a1.send(json.dumps({"t": "send", "room": 6, "text": "during the pause", "cid": "p"}))
+    local = until(a2, lambda f: f["t"] == "msg" and f["text"] == "during the pause", timeout=3,
+                  what="local delivery during the pause")
+    local_after = time.time() - paused
+    ack = until(a1, lambda f: f["t"] in ("ack", "error") and f.get("cid") == "p", timeout=15, what="ack after the pause")
+    ack_after = time.time() - paused
+    assert ack["t"] == "ack" and ack["id"] == local["id"], (ack, local)
+    assert ack_after > local_after, f"ack after {ack_after:.2f} s, local delivery after {local_after:.2f} s"
+    until(b, lambda f: f["t"] == "msg" and f["id"] == local["id"], timeout=15, what="B's copy after the pause")
+    print(f"ok local delivery while Valkey stalls (local after {local_after:.1f} s, ack after {ack_after:.1f} s)",
+          flush=True)
+
+
 if MODE == "basic":
     a, b, a2, ids = rooms_and_dms()
     typing_reads_edits(a, b, ids)
@@ -234,6 +311,10 @@ elif MODE == "rooms":
     rooms_and_dms()
 elif MODE == "rate":
     rate_budget()
+elif MODE == "refusal":
+    newer_than_the_nodes(int(sys.argv[5]))
+elif MODE == "stall":
+    local_delivery_while_valkey_stalls(int(sys.argv[5]))
 elif MODE == "kill":
     offline_when_node_dies(int(sys.argv[5]))
 else:

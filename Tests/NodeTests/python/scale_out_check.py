@@ -180,6 +180,7 @@ class Client:
             for cid, text in list(self.unacked.items()):
                 asyncio.ensure_future(self.send_raw({"t": "send", "room": self.room, "text": text, "cid": cid}))
         elif t == "presence":
+            frame["_at"] = time.monotonic()  # when it arrived (the node-loss check times it)
             self.presence.append(frame)
         elif t == "error":
             if frame.get("code") in ("rate_limited", "unavailable") and frame.get("cid") in self.unacked:
@@ -412,12 +413,14 @@ def prepare_presence_after_kill(clients):
 
 
 async def check_presence_after_kill(watcher, victims, started):
-    """The victim's users go offline for the watcher within 15 s, and back online when they reconnect."""
+    """The victim's users go offline for the watcher within 15 s of the kill (timed by each
+    frame's arrival), and back online when they reconnect."""
     def changes(uid, online):
         return [f for f in watcher.presence if f.get("user") == uid and f.get("online") is online]
-    await bounded_wait(lambda: all(changes(v.uid, False) for v in victims), 16)
-    offline_after = time.monotonic() - started
-    late = [v.uid for v in victims if not changes(v.uid, False)]
+    await bounded_wait(lambda: all(changes(v.uid, False) for v in victims), max(0.0, started + 16 - time.monotonic()))
+    offline_at = {v.uid: changes(v.uid, False)[0]["_at"] - started for v in victims if changes(v.uid, False)}
+    late = [v.uid for v in victims if offline_at.get(v.uid, 99) > 15]
+    offline_after = max(offline_at.values(), default=float("nan"))
     for v in victims:
         v.hold_reconnect.set()
     await bounded_wait(lambda: all(changes(v.uid, True) for v in victims), 15)

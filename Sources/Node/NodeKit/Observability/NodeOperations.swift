@@ -83,6 +83,8 @@ public final class NodeOperations: Sendable {
         snapshot.received = chat.counters.received.load(ordering: .relaxed)
         snapshot.delivered = chat.counters.delivered.load(ordering: .relaxed)
         snapshot.rateLimited = chat.counters.rateLimited.load(ordering: .relaxed)
+        snapshot.crossNodeLate = chat.lateCrossNodeMessages
+        snapshot.crossNodeOverdueEchoes = chat.overdueEchoes
         snapshot.adminBroadcasts = chat.counters.adminBroadcasts.load(ordering: .relaxed)
         snapshot.paced = chat.counters.paced.load(ordering: .relaxed)
         snapshot.admissionWaiting = admission.waiting.load(ordering: .relaxed)

@@ -60,6 +60,12 @@ extension NodeSnapshot {
                    dropped.map { ([("priority", $0.priority.description), ("reason", $0.reason)], Double($0.count)) })
         out.single("chat_messages_rate_limited_total", .counter, "Sends and DMs refused by the per-user rate limit (answered rate_limited).",
                    rateLimited)
+        out.single("chat_cross_node_late_messages_total", .counter,
+                   "Room messages delivered after a message with a larger id (a room's first messages while another node joins it, or an overdue echo).",
+                   crossNodeLate)
+        out.single("chat_cross_node_overdue_echoes_total", .counter,
+                   "Sequenced room messages of this node delivered here without their publication coming back within 1 s.",
+                   crossNodeOverdueEchoes)
         if let latencies {
             out.histogram("chat_store_ack_seconds",
                           "From a send or dm being handled to its ack being queued for the sender, through the store (Valkey round trip).",

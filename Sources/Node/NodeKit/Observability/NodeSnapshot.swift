@@ -76,6 +76,9 @@ public struct NodeSnapshot: Sendable {
     /// LOW frames dropped by full queues; sends refused by the rate limit; connections
     /// closed as slow consumers (4008); connections closed for protocol errors.
     public var droppedLow = 0, rateLimited = 0, slowConsumers = 0, protocolErrors = 0
+    /// Room messages delivered after a larger id; sequenced messages delivered without their
+    /// echo (see CrossNodeRoom).
+    public var crossNodeLate = 0, crossNodeOverdueEchoes = 0
     /// Bytes read from and written to clients.
     public var bytesIn = 0, bytesOut = 0
     /// Admin broadcasts sent.
