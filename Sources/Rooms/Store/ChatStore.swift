@@ -30,14 +30,14 @@ public protocol ChatStore: AnyObject {
     /// its TTL.
     func append(_ message: StoredMessage, to chat: ChatKey, completion: @escaping Completion<Void>)
 
-    /// Whether `appendRoomMessage` publishes (and can refuse) in the same atomic step as the
+    /// Whether `appendRoomMessage` publishes, and refuses, in the same atomic step as the
     /// write; a store without other nodes (memory) does neither.
     var publishesWithAppend: Bool { get }
 
-    /// Stores a room message like `append` and, in the same atomic step, publishes
-    /// `publication` to other nodes. `strict`: refuse the message unless its id is above
-    /// every id the room holds (nothing stored, nothing published).
-    func appendRoomMessage(_ message: StoredMessage, room: UInt32, publication: RoomPublication?, strict: Bool,
+    /// Stores a room message like `append` only if its id is above every id the room
+    /// holds, and in the same atomic step publishes `publication` to other nodes; else
+    /// nothing is stored or published (`refused`).
+    func appendRoomMessage(_ message: StoredMessage, room: UInt32, publication: RoomPublication,
                            completion: @escaping Completion<RoomAppendOutcome>)
 
     /// Up to `limit` newest messages with an id below `before` (all when nil), oldest first.
@@ -91,7 +91,7 @@ extension ChatStore {
     public var publishesWithAppend: Bool { false }
 
     /// `append`, with nothing published and nothing refused.
-    public func appendRoomMessage(_ message: StoredMessage, room: UInt32, publication: RoomPublication?, strict: Bool,
+    public func appendRoomMessage(_ message: StoredMessage, room: UInt32, publication: RoomPublication,
                                   completion: @escaping Completion<RoomAppendOutcome>) {
         append(message, to: .room(room)) { result in completion(result.map { .stored(reached: 0) }) }
     }
@@ -118,10 +118,8 @@ public struct RoomPublication: Sendable {
 public enum RoomAppendOutcome: Sendable, Equatable {
     /// Stored as the room's newest message and published to `reached` subscribers.
     case stored(reached: Int)
-    /// Stored and published although the room held a larger id (not strict).
-    case storedLate(reached: Int)
     /// Already stored (a batch sent again): nothing stored or published again.
     case duplicate
-    /// Refused (strict): the room holds `newest`, which is not below the message's id.
+    /// Refused: the room holds `newest`, which is not below the message's id.
     case refused(newest: UInt64)
 }
