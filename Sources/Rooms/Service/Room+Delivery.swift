@@ -18,7 +18,7 @@ extension Room {
     public func dedupe(user: UInt32, cid: String, nowMs: Int64) -> DedupeState {
         guard !cid.isEmpty else { return .new }
         let key = DedupeKey(user: user, cid: cid)
-        if let ack = acks[key], nowMs - ack.atMs < Self.dedupeWindowMs { return .acked(id: ack.id, ts: ack.ts) }
+        if let ack = acks.ack(for: key, nowMs: nowMs) { return .acked(id: ack.id, ts: ack.ts) }
         if pendingAcks.contains(key) { return .pending }
         pendingAcks.insert(key)
         return .new
@@ -33,10 +33,7 @@ extension Room {
     public func rememberAck(user: UInt32, cid: String, id: UInt64, ts: Int64, nowMs: Int64) {
         guard !cid.isEmpty else { return }
         pendingAcks.remove(DedupeKey(user: user, cid: cid))
-        acks[DedupeKey(user: user, cid: cid)] = Ack(id: id, ts: ts, atMs: nowMs)
-        if acks.count > 4096 {
-            acks = acks.filter { nowMs - $0.value.atMs < Self.dedupeWindowMs }
-        }
+        acks.remember(DedupeKey(user: user, cid: cid), .init(id: id, ts: ts, atMs: nowMs))
     }
 
     /// Frames of a new message for every subscriber but `sender` (buffered for joining

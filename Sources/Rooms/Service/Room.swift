@@ -17,21 +17,16 @@ public actor Room: Inspectable {
     public nonisolated let loop: EventLoop
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 
-    struct DedupeKey: Hashable {
+    struct DedupeKey: Hashable, Sendable {
         let user: UInt32
         let cid: String
     }
 
-    struct Ack {
-        let id: UInt64
-        let ts: Int64
-        let atMs: Int64
-    }
 
     var jsonSubscribers: Set<ConnectionID> = []
     var binarySubscribers: Set<ConnectionID> = []
     var joining: [ConnectionID: [(id: UInt64, delivery: OutboundMessage, binary: OutboundMessage?)]] = [:]
-    var acks: [DedupeKey: Ack] = [:]
+    var acks = AckMemory<DedupeKey>(windowMs: Room.dedupeWindowMs, limit: Room.maxRememberedAcks)
     var pendingAcks: Set<DedupeKey> = []
     var typingForwarded: [UInt32: Int64] = [:]
     var lastActivityMs: Int64
@@ -42,6 +37,8 @@ public actor Room: Inspectable {
 
     /// How long a cid is remembered (the contract's dedupe window).
     public static let dedupeWindowMs: Int64 = 5 * 60 * 1000
+    /// At most this many cids are remembered per room (the oldest go first).
+    public static let maxRememberedAcks = 16_384
 
     /// A room with no subscribers yet.
     public init(id: UInt32, loop: EventLoop, nowMs: Int64) {

@@ -59,8 +59,10 @@ public final class MemoryChatStore: ChatStore {
         } else {
             state.messages.append(message)
         }
+        // Trimmed in steps of a quarter of the history (readers see the newest historyMax
+        // only): one shift of the array per historyMax/4 appends, not one per append.
         let excess = state.messages.count - configuration.historyMax
-        if excess > 0 {
+        if excess > max(0, configuration.historyMax / 4) {
             if !state.edits.isEmpty {
                 for index in 0..<excess { state.edits[state.messages[index].id] = nil }
             }
@@ -71,14 +73,20 @@ public final class MemoryChatStore: ChatStore {
         completion(.success(()))
     }
 
+    /// The messages kept: the newest `historyMax` (the array may hold a few more until its
+    /// next trim).
+    private func kept(_ chat: ChatKey) -> ArraySlice<StoredMessage> {
+        history(chat).messages.suffix(max(0, configuration.historyMax))
+    }
+
     public func page(_ chat: ChatKey, before: UInt64?, limit: Int, completion: @escaping Completion<[StoredMessage]>) {
-        let messages = history(chat).messages
+        let messages = kept(chat)
         let older = before.map { bound in messages.filter { $0.id < bound } } ?? messages
         completion(.success(Array(older.suffix(max(0, limit)))))
     }
 
     public func since(_ chat: ChatKey, after: UInt64, completion: @escaping Completion<SinceResult>) {
-        let messages = history(chat).messages
+        let messages = kept(chat)
         let newer = messages.filter { $0.id > after }
         let full = messages.count >= configuration.historyMax
         let gap = full && (messages.first.map { $0.id > after } ?? false)
@@ -90,13 +98,14 @@ public final class MemoryChatStore: ChatStore {
     }
 
     public func message(_ chat: ChatKey, id: UInt64, completion: @escaping Completion<StoredMessage?>) {
-        completion(.success(history(chat).messages.first { $0.id == id }))
+        completion(.success(kept(chat).first { $0.id == id }))
     }
 
     public func edit(_ chat: ChatKey, id: UInt64, text: String, at editedAt: Int64,
                      completion: @escaping Completion<StoredMessage?>) {
         var state = history(chat)
-        guard let index = state.messages.firstIndex(where: { $0.id == id }) else {
+        let firstKept = max(0, state.messages.count - configuration.historyMax)
+        guard let index = state.messages[firstKept...].firstIndex(where: { $0.id == id }) else {
             return completion(.success(nil))
         }
         state.edits[id, default: []].insert(state.messages[index].text, at: 0)
