@@ -31,7 +31,8 @@ import TestSupport
         defer { nodeA.stop(); nodeB.stop() }
         let (status, output) = try await Self.runChecks("basic", nodeA, nodeB)
         #expect(status == 0, "cross-node checks failed:\n\(output)\nA: \(nodeA.logText)\nB: \(nodeB.logText)")
-        for check in ["across nodes", "shared history", "dm across nodes", "typing across nodes", "read across nodes",
+        for check in ["across nodes", "shared history", "dm across nodes", "chats show a DM peer on another node online",
+                      "typing across nodes", "read across nodes",
                       "edit across nodes", "presence across nodes", "order across nodes"] {
             #expect(output.contains("ok \(check)"), "missing \(check):\n\(output)")
         }

@@ -102,33 +102,41 @@ extension ChatService {
                 if case .failure(let error) = listing { unavailable(error, session) }
                 return
             }
-            let conversations = chats.rooms.map { ChatKey.room($0) } + chats.dmPeers.map { ChatKey.dm(between: user, and: $0) }
-            var entries = [ChatListEntry?](repeating: nil, count: conversations.count)
-            var remaining = conversations.count
-            var failed = false
-            let finish = { [self] in
-                guard isOpen(session) else { return }
-                send(ServerEventEncoder.chats(entries.compactMap { $0 }), to: session.connection)
+            onlineAnywhere(Set(chats.dmPeers)) { [self] online in
+                listChats(chats, of: user, online: online, session)
             }
-            if remaining == 0 { return finish() }
-            for (index, chat) in conversations.enumerated() {
-                summary(of: chat, for: user) { [self] result in
-                    remaining -= 1
-                    switch result {
-                    case .success(let entry): entries[index] = entry
-                    case .failure(let error):
-                        if !failed { unavailable(error, session) }
-                        failed = true
-                    }
-                    if remaining == 0 && !failed { finish() }
+        }
+    }
+
+    /// The `chats` reply: one summary per conversation, DM peers marked online from `online`.
+    private func listChats(_ chats: UserChats, of user: UInt32, online: Set<UInt32>, _ session: ClientSession) {
+        let conversations = chats.rooms.map { ChatKey.room($0) } + chats.dmPeers.map { ChatKey.dm(between: user, and: $0) }
+        var entries = [ChatListEntry?](repeating: nil, count: conversations.count)
+        var remaining = conversations.count
+        var failed = false
+        let finish = { [self] in
+            guard isOpen(session) else { return }
+            send(ServerEventEncoder.chats(entries.compactMap { $0 }), to: session.connection)
+        }
+        if remaining == 0 { return finish() }
+        for (index, chat) in conversations.enumerated() {
+            summary(of: chat, for: user, online: online) { [self] result in
+                remaining -= 1
+                switch result {
+                case .success(let entry): entries[index] = entry
+                case .failure(let error):
+                    if !failed { unavailable(error, session) }
+                    failed = true
                 }
+                if remaining == 0 && !failed { finish() }
             }
         }
     }
 
     /// Last message, unread count (messages from others above the read position) and,
     /// for a DM, whether the peer is online.
-    private func summary(of chat: ChatKey, for user: UInt32, completion: @escaping (Result<ChatListEntry, StoreError>) -> Void) {
+    private func summary(of chat: ChatKey, for user: UInt32, online peers: Set<UInt32>,
+                         completion: @escaping (Result<ChatListEntry, StoreError>) -> Void) {
         store.page(chat, before: nil, limit: 1) { [self] last in
             guard case .success(let lastMessages) = last else {
                 if case .failure(let error) = last { completion(.failure(error)) }
@@ -139,14 +147,14 @@ extension ChatService {
                     if case .failure(let error) = position { completion(.failure(error)) }
                     return
                 }
-                store.since(chat, after: readUpTo) { [self] newer in
+                store.since(chat, after: readUpTo) { newer in
                     switch newer {
                     case .failure(let error): completion(.failure(error))
                     case .success(let found):
                         let unread = found.messages.filter { $0.from != user }.count
                         let view = chat.chat(seenBy: user)
                         var online = false
-                        if case .dm(let peer) = view { online = isOnline(peer) }
+                        if case .dm(let peer) = view { online = peers.contains(peer) }
                         let lastMessage = lastMessages.last.map { $0.message(in: chat, seenBy: user) }
                         completion(.success(ChatListEntry(chat: view, last: lastMessage, unread: unread, online: online)))
                     }

@@ -150,6 +150,19 @@ extension ChatService {
     private func mergeSessions(_ user: UInt32, _ fields: [RESPValue]) -> Set<UInt16> {
         var sessions = crossNodeState.remote[user] ?? [:]
         var unconfirmed = Set<UInt16>()
+        for (node, entry) in otherNodesSessions(fields) {
+            if let known = sessions[node], known.instance == entry.instance, known.seq >= entry.seq { continue }
+            sessions[node] = entry
+            if crossNodeState.liveNodes[node] != entry.instance { unconfirmed.insert(node) }
+        }
+        if watchers[user] != nil { crossNodeState.remote[user] = sessions }
+        return unconfirmed
+    }
+
+    /// The sessions of other nodes in the fields of a `sess:{U}` hash (node id, then
+    /// "<instance>:<seq>"); fields that do not parse are skipped.
+    private func otherNodesSessions(_ fields: [RESPValue]) -> [(node: UInt16, entry: RemoteSessions)] {
+        var found: [(node: UInt16, entry: RemoteSessions)] = []
         var index = 0
         while index + 1 < fields.count {
             defer { index += 2 }
@@ -158,12 +171,45 @@ extension ChatService {
             let parts = value.split(separator: ":")
             guard parts.count == 2, let entryInstance = UInt64(parts[0]), let seq = UInt64(parts[1]) else { continue }
             if entryInstance == instance { continue }  // this node: known locally
-            if let known = sessions[node], known.instance == entryInstance, known.seq >= seq { continue }
-            sessions[node] = RemoteSessions(instance: entryInstance, seq: seq, online: true)
-            if crossNodeState.liveNodes[node] != entryInstance { unconfirmed.insert(node) }
+            found.append((node, RemoteSessions(instance: entryInstance, seq: seq, online: true)))
         }
-        if watchers[user] != nil { crossNodeState.remote[user] = sessions }
-        return unconfirmed
+        return found
+    }
+
+    /// Which of `users` are online anywhere: connected here, or holding a session on a
+    /// live node (read from `sess:{U}` and the heartbeat keys, for users not watched here).
+    /// Completes on the loop, after at most `CrossNodeTiming.presenceReadMs` with what is
+    /// known by then (used by `chats` for its DM peers).
+    func onlineAnywhere(_ users: Set<UInt32>, completion: @escaping (Set<UInt32>) -> Void) {
+        var online = Set(users.filter { isOnline($0) || (crossNodeState.seeded.contains($0) && isOnlineAnywhere($0)) })
+        let unknown = users.filter { !online.contains($0) && !crossNodeState.seeded.contains($0) }
+        guard let link = crossNode, !unknown.isEmpty else { return completion(online) }
+        var completed = false
+        let finish = { [self] (sessions: [UInt32: [(node: UInt16, entry: RemoteSessions)]]) in
+            guard !completed else { return }
+            completed = true
+            for (user, entries) in sessions where entries.contains(where: { crossNodeState.liveNodes[$0.node] == $0.entry.instance }) {
+                online.insert(user)
+            }
+            completion(online)
+        }
+        loop.scheduleTimer(after: .milliseconds(CrossNodeTiming.presenceReadMs)) { finish([:]) }
+        var remaining = unknown.count
+        var sessions: [UInt32: [(node: UInt16, entry: RemoteSessions)]] = [:]
+        for user in unknown {
+            let key = Keyspace.session(user)
+            var encoder = RESPEncoder(reservingCapacity: 48)
+            encoder.command("HGETALL", key)
+            link.submit(encoder.take(), 1, key) { [self] result in
+                if case .success(let replies) = result, let fields = replies.first?.array {
+                    sessions[user] = otherNodesSessions(fields)
+                }
+                remaining -= 1
+                guard remaining == 0 else { return }
+                let nodes = Set(sessions.values.flatMap { $0 }.filter { crossNodeState.liveNodes[$0.node] != $0.entry.instance }.map(\.node))
+                checkNodes(nodes) { finish(sessions) }
+            }
+        }
     }
 
     // MARK: Liveness of other nodes

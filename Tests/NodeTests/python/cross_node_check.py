@@ -119,6 +119,18 @@ def rooms_and_dms():
     back = until(a, lambda f: f["t"] == "msg" and f.get("dm") == 62, what="dm back")
     assert back["text"] == "hi a" and back["from"] == 62, back
     print("ok dm across nodes", flush=True)
+
+    # The chat list of 75 (only on A, watching nobody) shows its DM peer 62, connected to B
+    # only, online, and its DM peer 99, connected nowhere, offline.
+    c = client(PORT_A, 75)
+    for peer, cid in ((62, "d3"), (99, "d4")):
+        c.send(json.dumps({"t": "dm", "to": peer, "text": "hello", "cid": cid}))
+        until(c, lambda f: f["t"] == "ack" and f["cid"] == cid, what="dm ack")
+    c.send(json.dumps({"t": "chats"}))
+    items = until(c, lambda f: f["t"] == "chats", what="chats")["items"]
+    online = {i["dm"]: i["online"] for i in items if "dm" in i}
+    assert online == {62: True, 99: False}, items
+    print("ok chats show a DM peer on another node online", flush=True)
     return a, b, a2, ids
 
 
