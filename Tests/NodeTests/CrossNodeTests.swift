@@ -23,6 +23,17 @@ import TestSupport
         return (nodeA, nodeB)
     }
 
+    /// Two nodes over one Valkey server run the checks of `mode`, which get the server's port
+    /// (to reach Valkey beside the nodes); `ok <line>` must be among what they print.
+    static func checkOverOneServer(_ mode: String, expecting line: String) async throws {
+        let valkey = try ValkeyServer()
+        let (nodeA, nodeB) = try await twoNodes(["STORE": "valkey", "VALKEY_HOSTS": valkey.address])
+        defer { nodeA.stop(); nodeB.stop() }
+        let (status, output) = try await runChecks(mode, nodeA, nodeB, extra: [String(valkey.port)])
+        #expect(status == 0, "\(mode) checks failed:\n\(output)\nA: \(nodeA.logText)\nB: \(nodeB.logText)")
+        #expect(output.contains("ok \(line)"))
+    }
+
     @Test func usersOnTwoNodesTalkWatchAndSeeOneOrder() async throws {
         let shards = try (0..<3).map { _ in try ValkeyServer() }
         let (nodeA, nodeB) = try await Self.twoNodes([
@@ -53,23 +64,13 @@ import TestSupport
     /// ahead): the store refuses sequenced sends below it, and the nodes send them again
     /// above it, so acks, live messages and history stay in one order.
     @Test func sendsGoAboveANewerStoredID() async throws {
-        let valkey = try ValkeyServer()
-        let (nodeA, nodeB) = try await Self.twoNodes(["STORE": "valkey", "VALKEY_HOSTS": valkey.address])
-        defer { nodeA.stop(); nodeB.stop() }
-        let (status, output) = try await Self.runChecks("refusal", nodeA, nodeB, extra: [String(valkey.port)])
-        #expect(status == 0, "refusal checks failed:\n\(output)\nA: \(nodeA.logText)\nB: \(nodeB.logText)")
-        #expect(output.contains("ok sends above a newer stored id"))
+        try await Self.checkOverOneServer("refusal", expecting: "sends above a newer stored id")
     }
 
     /// Valkey stalls (CLIENT PAUSE WRITE) under a room shared by two nodes: local delivery
     /// of a sequenced message goes on after the echo wait; its ack waits for the store.
     @Test func localDeliveryGoesOnWhileValkeyStalls() async throws {
-        let valkey = try ValkeyServer()
-        let (nodeA, nodeB) = try await Self.twoNodes(["STORE": "valkey", "VALKEY_HOSTS": valkey.address])
-        defer { nodeA.stop(); nodeB.stop() }
-        let (status, output) = try await Self.runChecks("stall", nodeA, nodeB, extra: [String(valkey.port)])
-        #expect(status == 0, "stall checks failed:\n\(output)\nA: \(nodeA.logText)\nB: \(nodeB.logText)")
-        #expect(output.contains("ok local delivery while Valkey stalls"))
+        try await Self.checkOverOneServer("stall", expecting: "local delivery while Valkey stalls")
     }
 
     @Test func aKilledNodesUsersGoOfflineAndComeBack() async throws {

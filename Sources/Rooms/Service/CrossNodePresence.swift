@@ -127,20 +127,30 @@ extension ChatService {
     /// Reads `sess:{U}` of `users` into the remote sessions; completes with the nodes whose
     /// liveness is not known for the instances found.
     private func readSessions(_ users: [UInt32], completion: @escaping (Set<UInt16>) -> Void) {
-        guard let link = crossNode else { return completion([]) }
+        readSessionHashes(users) { [self] hashes in
+            var toCheck = Set<UInt16>()
+            for (user, fields) in hashes {
+                crossNodeState.seeded.insert(user)
+                toCheck.formUnion(mergeSessions(user, fields))
+            }
+            completion(toCheck)
+        }
+    }
+
+    /// `HGETALL sess:{U}` of every user in `users` (one batch each, on U's shard or slot);
+    /// completes once all answered with the fields of those that could be read.
+    private func readSessionHashes(_ users: [UInt32], completion: @escaping ([UInt32: [RESPValue]]) -> Void) {
+        guard let link = crossNode, !users.isEmpty else { return completion([:]) }
         var remaining = users.count
-        var toCheck = Set<UInt16>()
+        var hashes: [UInt32: [RESPValue]] = [:]
         for user in users {
             let key = Keyspace.session(user)
             var encoder = RESPEncoder(reservingCapacity: 48)
             encoder.command("HGETALL", key)
-            link.submit(encoder.take(), 1, key) { [self] result in
-                if case .success(let replies) = result, let fields = replies.first?.array {
-                    crossNodeState.seeded.insert(user)
-                    toCheck.formUnion(mergeSessions(user, fields))
-                }
+            link.submit(encoder.take(), 1, key) { result in
+                if case .success(let replies) = result, let fields = replies.first?.array { hashes[user] = fields }
                 remaining -= 1
-                if remaining == 0 { completion(toCheck) }
+                if remaining == 0 { completion(hashes) }
             }
         }
     }
@@ -183,7 +193,7 @@ extension ChatService {
     func onlineAnywhere(_ users: Set<UInt32>, completion: @escaping (Set<UInt32>) -> Void) {
         var online = Set(users.filter { isOnline($0) || (crossNodeState.seeded.contains($0) && isOnlineAnywhere($0)) })
         let unknown = users.filter { !online.contains($0) && !crossNodeState.seeded.contains($0) }
-        guard let link = crossNode, !unknown.isEmpty else { return completion(online) }
+        guard crossNode != nil, !unknown.isEmpty else { return completion(online) }
         var completed = false
         let finish = { [self] (sessions: [UInt32: [(node: UInt16, entry: RemoteSessions)]]) in
             guard !completed else { return }
@@ -194,21 +204,10 @@ extension ChatService {
             completion(online)
         }
         loop.scheduleTimer(after: .milliseconds(CrossNodeTiming.presenceReadMs)) { finish([:]) }
-        var remaining = unknown.count
-        var sessions: [UInt32: [(node: UInt16, entry: RemoteSessions)]] = [:]
-        for user in unknown {
-            let key = Keyspace.session(user)
-            var encoder = RESPEncoder(reservingCapacity: 48)
-            encoder.command("HGETALL", key)
-            link.submit(encoder.take(), 1, key) { [self] result in
-                if case .success(let replies) = result, let fields = replies.first?.array {
-                    sessions[user] = otherNodesSessions(fields)
-                }
-                remaining -= 1
-                guard remaining == 0 else { return }
-                let nodes = Set(sessions.values.flatMap { $0 }.filter { crossNodeState.liveNodes[$0.node] != $0.entry.instance }.map(\.node))
-                checkNodes(nodes) { finish(sessions) }
-            }
+        readSessionHashes(Array(unknown)) { [self] hashes in
+            let sessions = hashes.mapValues { otherNodesSessions($0) }
+            let nodes = Set(sessions.values.joined().filter { crossNodeState.liveNodes[$0.node] != $0.entry.instance }.map(\.node))
+            checkNodes(nodes) { finish(sessions) }
         }
     }
 
