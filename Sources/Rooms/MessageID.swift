@@ -91,11 +91,22 @@ public struct MessageIDGenerator: Sendable {
 
     /// Makes every later id greater than `id` (one seen from another node, or the newest
     /// of a room that refused a smaller one): at `id`'s millisecond or later, the next id
-    /// borrows the millisecond after it.
-    public mutating func skip(past id: UInt64) {
+    /// borrows the millisecond after it. An id more than `maxAheadMs` ahead of `nowMs` is
+    /// ignored (returns false): ids come from Valkey, and a garbled one must not push this
+    /// node's ids years ahead, or to the end of the id space.
+    @discardableResult
+    public mutating func skip(past id: UInt64, nowMs: Int64) -> Bool {
         let idMilliseconds = id >> (MessageID.nodeBits + MessageID.sequenceBits)
-        guard idMilliseconds >= milliseconds else { return }
+        let clock = UInt64(clamping: nowMs.subtractingSaturated(MessageID.epochMs))
+        guard idMilliseconds <= clock.addingReportingOverflow(Self.maxAheadMs).partialValue,
+              idMilliseconds < MessageID.maxMilliseconds else { return false }
+        guard idMilliseconds >= milliseconds else { return true }
         milliseconds = idMilliseconds
         sequence = MessageID.maxSequence
+        return true
     }
+
+    /// How far ahead of the clock an id may be and still be skipped past (one hour: clocks
+    /// of nodes are far closer than that).
+    public static let maxAheadMs: UInt64 = 3_600_000
 }

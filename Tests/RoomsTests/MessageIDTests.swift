@@ -89,16 +89,34 @@ struct MessageIDTests {
         let first = generator.next(nowMs: Self.base)
         let other = MessageID.make(milliseconds: UInt64(Self.base - MessageID.epochMs), node: 3, sequence: 7)
         #expect(other > first)
-        generator.skip(past: other)
+        generator.skip(past: other, nowMs: Self.base)
         let next = generator.next(nowMs: Self.base)
         #expect(next > other)
         #expect(MessageID.nodeID(of: next) == 1)
         // An older id changes nothing.
-        generator.skip(past: first)
+        generator.skip(past: first, nowMs: Self.base)
         #expect(generator.next(nowMs: Self.base) == next + 1)
         // A later clock goes on from the clock.
         let later = generator.next(nowMs: Self.base + 5)
         #expect(MessageID.timestampMs(of: later) == Self.base + 5)
+    }
+
+    @Test func idsFarAheadOfTheClockAreNotSkippedPast() {
+        var generator = MessageIDGenerator(nodeID: 2)
+        let before = generator.next(nowMs: Self.base)
+        for garbled in [UInt64.max, MessageID.make(milliseconds: MessageID.maxMilliseconds, node: 1, sequence: 0),
+                        MessageID.make(milliseconds: UInt64(Self.base - MessageID.epochMs) + 2 * MessageIDGenerator.maxAheadMs,
+                                       node: 1, sequence: 0)] {
+            let skipped = generator.skip(past: garbled, nowMs: Self.base)
+            #expect(!skipped)
+        }
+        let after = generator.next(nowMs: Self.base)
+        #expect(after == before + 1, "the generator goes on from its own last id")
+        // Within the hour ahead: skipped past.
+        let ahead = MessageID.make(milliseconds: UInt64(Self.base - MessageID.epochMs) + 60_000, node: 1, sequence: 0)
+        let skipped = generator.skip(past: ahead, nowMs: Self.base)
+        #expect(skipped)
+        #expect(generator.next(nowMs: Self.base) > ahead)
     }
 
     @Test func aRoomCountsASmallerIDAfterALargerAsLate() {

@@ -1,3 +1,4 @@
+import Actors
 import Gateway
 import Shards
 
@@ -39,7 +40,11 @@ extension ChatService {
         store.appendRoomMessage(stored, room: id, publication: publication) { [self] result in
             switch result {
             case .success(.refused(let newest)):
-                idGenerator.skip(past: newest)
+                if !idGenerator.skip(past: newest, nowMs: now()) {
+                    // A stored id far in the future (garbled data): after the attempts run
+                    // out, the message goes alone (stored below it).
+                    Log.warn("room.future_id", ["room": String(id), "newest": String(newest)])
+                }
                 notePeers(id, true)
                 guard crossNodeState.removeEcho(message.id) != nil else {
                     // Delivered here already with this id (overdue echo): stored with it.

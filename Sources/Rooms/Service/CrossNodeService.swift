@@ -169,7 +169,7 @@ extension ChatService {
         case .roomMessage(let message):
             guard case .room(let id) = message.chat, let room = rooms[id] else { return }
             let arrived = ChatCounters.start()
-            idGenerator.skip(past: message.id)  // this node's next ids in the room come after it
+            idGenerator.skip(past: message.id, nowMs: now())  // this node's next ids in the room come after it
             notePeers(id, true)
             deliverToRoom(room, message, except: nil)
             counters.fanOutRemote.recordElapsed(since: arrived)
