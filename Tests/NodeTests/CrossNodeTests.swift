@@ -25,9 +25,9 @@ import TestSupport
 
     /// Two nodes over one Valkey server run the checks of `mode`, which get the server's port
     /// (to reach Valkey beside the nodes); `ok <line>` must be among what they print.
-    static func checkOverOneServer(_ mode: String, expecting line: String) async throws {
+    static func checkOverOneServer(_ mode: String, expecting line: String, environment: [String: String] = [:]) async throws {
         let valkey = try ValkeyServer()
-        let (nodeA, nodeB) = try await twoNodes(["STORE": "valkey", "VALKEY_HOSTS": valkey.address])
+        let (nodeA, nodeB) = try await twoNodes(environment.merging(["STORE": "valkey", "VALKEY_HOSTS": valkey.address]) { $1 })
         defer { nodeA.stop(); nodeB.stop() }
         let (status, output) = try await runChecks(mode, nodeA, nodeB, extra: [String(valkey.port)])
         #expect(status == 0, "\(mode) checks failed:\n\(output)\nA: \(nodeA.logText)\nB: \(nodeB.logText)")
@@ -71,6 +71,13 @@ import TestSupport
     /// of a sequenced message goes on after the echo wait; its ack waits for the store.
     @Test func localDeliveryGoesOnWhileValkeyStalls() async throws {
         try await Self.checkOverOneServer("stall", expecting: "local delivery while Valkey stalls")
+    }
+
+    /// A presence change that reached Valkey without its event (lost while a subscriber link
+    /// reconnected) reaches watchers on the other node by the periodic re-read.
+    @Test func presenceIsReadAgainFromValkey() async throws {
+        try await Self.checkOverOneServer("refresh", expecting: "presence refreshed from Valkey",
+                                          environment: ["PRESENCE_REFRESH_SECONDS": "2"])
     }
 
     @Test func aKilledNodesUsersGoOfflineAndComeBack() async throws {

@@ -106,6 +106,7 @@ public final class Node: Sendable {
         chatConfiguration.nodeID = UInt16(configuration.nodeID ?? 0)
         chatConfiguration.maxTextBytes = configuration.maxTextBytes
         chatConfiguration.rateLimitPerMinute = configuration.rateLimit
+        chatConfiguration.presenceRefreshMs = Int64(configuration.presenceRefreshSeconds) * 1000
         let storeConfiguration = ChatStoreConfiguration(historyMax: configuration.historyMax, historyTTLSeconds: configuration.historyTTL)
         let storeWrites = StoreWritesInFlight()
         self.storeWrites = storeWrites

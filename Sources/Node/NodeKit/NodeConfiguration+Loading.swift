@@ -16,6 +16,7 @@ extension NodeConfiguration {
         "CONTROL_TOKEN", "LOG_LEVEL", "TLS_CERT", "TLS_KEY", "GATEWAY_LOOPS", "WEB_ROOT", "MAX_MESSAGE_BYTES",
         "MAX_TEXT_BYTES", "DEFLATE", "LOAD_SAMPLE_SECONDS",
         "LOAD_RECOVERY_SECONDS", "LOAD_STEP_SECONDS", "ADMISSION_QUEUE", "ADMISSION_WAIT_MS", "ADMISSION_RATE",
+        "PRESENCE_REFRESH_SECONDS",
     ]
 
     /// Reads `environment`, then `arguments` (without the program name), and validates.
@@ -135,6 +136,7 @@ extension NodeConfiguration {
         int("ADMISSION_QUEUE", 0...100_000, &admissionQueue)
         int("ADMISSION_WAIT_MS", 100...60_000, &admissionWaitMs)
         int("ADMISSION_RATE", 1...100_000, &admissionRate)
+        int("PRESENCE_REFRESH_SECONDS", 1...3600, &presenceRefreshSeconds)
     }
 
     private func validate(problems: inout [String]) {

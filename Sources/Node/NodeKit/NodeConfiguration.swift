@@ -71,6 +71,9 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var admissionWaitMs = 5000
     /// Upgrades admitted per second at the critical level (`ADMISSION_RATE`, 20).
     public var admissionRate = 20
+    /// Every watched user's sessions are read again from Valkey within this many seconds
+    /// (`PRESENCE_REFRESH_SECONDS`, 30): the bound on presence left stale by a lost event.
+    public var presenceRefreshSeconds = 30
 
     /// The defaults.
     public init() {}

@@ -8,6 +8,9 @@ public struct ChatServiceConfiguration: Sendable {
     public var rateLimitPerMinute = 100
     /// Messages a `joined` carries without `since`.
     public var joinHistory = 50
+    /// Every watched user's `sess:{U}` is read again within this long (presence events
+    /// lost while a subscriber link reconnected are corrected by then).
+    public var presenceRefreshMs: Int64 = 30_000
     /// A room with no subscribers is stopped after this long.
     public var roomIdleMs: Int64 = 60_000
 

@@ -139,7 +139,7 @@ extension ChatService {
 
     /// `HGETALL sess:{U}` of every user in `users` (one batch each, on U's shard or slot);
     /// completes once all answered with the fields of those that could be read.
-    private func readSessionHashes(_ users: [UInt32], completion: @escaping ([UInt32: [RESPValue]]) -> Void) {
+    func readSessionHashes(_ users: [UInt32], completion: @escaping ([UInt32: [RESPValue]]) -> Void) {
         guard let link = crossNode, !users.isEmpty else { return completion([:]) }
         var remaining = users.count
         var hashes: [UInt32: [RESPValue]] = [:]
@@ -171,7 +171,7 @@ extension ChatService {
 
     /// The sessions of other nodes in the fields of a `sess:{U}` hash (node id, then
     /// "<instance>:<seq>"); fields that do not parse are skipped.
-    private func otherNodesSessions(_ fields: [RESPValue]) -> [(node: UInt16, entry: RemoteSessions)] {
+    func otherNodesSessions(_ fields: [RESPValue]) -> [(node: UInt16, entry: RemoteSessions)] {
         var found: [(node: UInt16, entry: RemoteSessions)] = []
         var index = 0
         while index + 1 < fields.count {
@@ -258,5 +258,6 @@ extension ChatService {
         checkNodes(nodes) { [self] in
             for user in Array(crossNodeState.remote.keys) { notifyWatchersIfChanged(user) }
         }
+        refreshWatchedSessions()
     }
 }

@@ -27,6 +27,10 @@ final class CrossNodeState {
     /// Users whose last report reached no other node, until when reports are skipped.
     var reportsSkippedUntil: [UInt32: Int64] = [:]
     var presenceSeq: UInt64 = 0
+    /// Watched users whose `sess:{U}` is read again in the coming seconds, and how many per
+    /// second (`ChatService.refreshWatchedSessions`).
+    var refreshQueue: [UInt32] = []
+    var refreshPerTick = 1
     /// Room messages delivered after a larger id (a room's first messages while another
     /// node joins it, or an echo that did not come back in time).
     let lateMessages = Atomic<Int>(0)

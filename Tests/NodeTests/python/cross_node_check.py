@@ -9,6 +9,9 @@
   cross_node_check.py refusal PORT_A PORT_B JWT_SECRET VALKEY_PORT
                                                         a room holding a newer id than the
                                                         nodes make: sends go above it
+  cross_node_check.py refresh PORT_A PORT_B JWT_SECRET VALKEY_PORT
+                                                        a presence change whose event was lost
+                                                        reaches watchers by the re-read
   cross_node_check.py stall PORT_A PORT_B JWT_SECRET VALKEY_PORT
                                                         Valkey paused: local delivery goes
                                                         on, the ack waits for the store
@@ -286,6 +289,28 @@ def newer_than_the_nodes(valkey_port):
     print(f"ok sends above a newer stored id (acked {len(ids)} above it, history in order)", flush=True)
 
 
+def presence_refreshed_from_valkey(valkey_port):
+    """Valkey's sess:{83} changes with no event published (as when the event was lost while
+    A's subscriber link reconnected): A's watcher learns it from the periodic re-read
+    (PRESENCE_REFRESH_SECONDS=2 on the nodes)."""
+    watcher = client(PORT_A, 82)
+    victim = client(PORT_B, 83)
+    assert presence(watcher, [83]) == [83], "83 online on B"
+    with socket.create_connection(("127.0.0.1", valkey_port), timeout=5) as raw:
+        raw.sendall(resp("HGETALL", "sess:{83}"))
+        time.sleep(0.2)
+        fields = raw.recv(4096)
+        assert fields.startswith(b"*2\r\n"), fields  # one field: node B's
+        raw.sendall(resp("DEL", "sess:{83}"))
+        assert raw.recv(64) == b":1\r\n"
+        time.sleep(1.2)  # the read must come more than a second after the change it corrects
+        changed = time.time()
+        change(watcher, 83, False, timeout=10)
+        took = time.time() - changed
+        print(f"ok presence refreshed from Valkey (offline after {took:.1f} s)", flush=True)
+    victim.close()
+
+
 def local_delivery_while_valkey_stalls(valkey_port):
     """A room on both nodes (so sends are sequenced); Valkey pauses writes for 4 s: a
     message sent on A still reaches A's other member within the echo wait (about 1 s),
@@ -325,6 +350,8 @@ elif MODE == "rate":
     rate_budget()
 elif MODE == "refusal":
     newer_than_the_nodes(int(sys.argv[5]))
+elif MODE == "refresh":
+    presence_refreshed_from_valkey(int(sys.argv[5]))
 elif MODE == "stall":
     local_delivery_while_valkey_stalls(int(sys.argv[5]))
 elif MODE == "kill":
