@@ -142,6 +142,23 @@ import TestSupport
         #expect(ProcessStats.parseCPUTicks("garbage") == nil)
         #expect(ProcessStats.residentBytes().map { $0 > 0 } == true)
         #expect(ProcessStats.cpuSeconds() != nil)
+        #expect(ProcessStats.parseLoopNumber("gateway-loop-0\n") == 0)
+        #expect(ProcessStats.parseLoopNumber("gateway-loop-12\n") == 12)
+        #expect(ProcessStats.parseLoopNumber("control-loop\n") == nil)
+        #expect(ProcessStats.parseLoopNumber("gateway-loop-x") == nil)
+        #expect(ProcessStats.parseLoopNumber("gateway-loop--1") == nil)
+    }
+
+    /// The load monitor's CPU ratio: the process against its quota, or the busiest loop
+    /// against one core, whichever is larger.
+    @Test func cpuRatioTakesTheBusiestLoop() {
+        // Two loops on a two-core quota: 1.2 s of 1 s wall is 60 % of the quota...
+        #expect(ProcessLoadSampler.cpuRatio(processSeconds: 1.2, loopSeconds: [0.6, 0.5], wallSeconds: 1, quota: 2) == 0.6)
+        // ...but a loop at 95 % of its core is 95 % whatever the others do.
+        #expect(ProcessLoadSampler.cpuRatio(processSeconds: 1.0, loopSeconds: [0.95, 0.05], wallSeconds: 1, quota: 2) == 0.95)
+        // Half a core of quota: the process ratio rules.
+        #expect(ProcessLoadSampler.cpuRatio(processSeconds: 0.4, loopSeconds: [0.4], wallSeconds: 1, quota: 0.5) == 0.8)
+        #expect(ProcessLoadSampler.cpuRatio(processSeconds: 1, loopSeconds: [], wallSeconds: 0, quota: 1) == 0)
     }
 
     @Test func ratesBetweenSamples() {

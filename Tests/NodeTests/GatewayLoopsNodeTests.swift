@@ -41,6 +41,9 @@ import TestSupport
         // /metrics, answered on loop 0 whichever loop its connection landed on.
         let metrics = await HTTPTestClient.get(port: node.port, path: "/metrics")?.body ?? ""
         #expect(metrics.contains("chat_sessions \(users)\n"), "\(metrics.prefix(600))")
+        // CPU of each loop thread.
+        #expect(metrics.contains("chat_loop_cpu_seconds_total{loop=\"0\"} "), "\(metrics)")
+        #expect(metrics.contains("chat_loop_cpu_seconds_total{loop=\"1\"} "), "\(metrics)")
 
         // Every message reaches the 15 others, wherever sender and receivers are.
         peer.send("traffic")

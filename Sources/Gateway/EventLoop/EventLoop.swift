@@ -44,7 +44,12 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// Starts a loop on a new thread.
     public static func start(name: String = "loop") throws(SystemError) -> EventLoop {
         let loop = try EventLoop(name: name)
-        let thread = Thread { loop.runLoop() }
+        let thread = Thread {
+            // The OS name (at most 15 bytes) shows in /proc/self/task/*/comm, top -H and
+            // the per-loop CPU of /metrics; Foundation's `Thread.name` does not set it on Linux.
+            _ = chat_set_thread_name(name)
+            loop.runLoop()
+        }
         thread.name = name
         thread.stackSize = 8 << 20
         thread.start()

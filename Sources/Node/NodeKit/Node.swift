@@ -136,7 +136,7 @@ public final class Node: Sendable {
         let admission = Self.admissionControl(configuration, chat: chat, operations: operations)
         application.admission = admission
         loadMonitor = LoadMonitor(
-            sampler: ProcessLoadSampler(memoryLimitMB: configuration.memoryLimitMB),
+            sampler: ProcessLoadSampler(memoryLimitMB: configuration.memoryLimitMB, loops: configuration.gatewayLoops),
             interval: .seconds(configuration.loadSampleSeconds),
             recovery: (Double(configuration.loadRecoverySeconds), Double(configuration.loadStepSeconds)),
             connections: { (gateway.counters.open.load(ordering: .relaxed), maxConnections) },

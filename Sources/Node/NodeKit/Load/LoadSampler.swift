@@ -26,17 +26,27 @@ public protocol LoadSampler: Sendable {
     mutating func sample(connections: Int, maxConnections: Int) -> LoadSample
 }
 
-/// Samples this process: CPU against the cgroup v2 quota (`cpu.max`, else one core),
-/// memory against the cgroup limit (`memory.max`, else `MEMORY_LIMIT_MB`).
+/// Samples this process: memory against the cgroup limit (`memory.max`, else
+/// `MEMORY_LIMIT_MB`), and CPU as the larger of two ratios:
+///
+/// - the process against its quota: cgroup v2 `cpu.max`, else as many cores as it has
+///   event loops (`GATEWAY_LOOPS`, at most the CPUs online): the loops are what can use a
+///   core each;
+/// - its busiest event loop against one core: loop 0 runs the chat service, and a
+///   saturated loop is a saturated node even while the others idle.
 public struct ProcessLoadSampler: LoadSampler {
     private let memoryLimitBytes: Double
     private let cgroup: String
+    private let loops: Int
     private var lastCPUSeconds: Double?
+    private var lastLoopSeconds: [Int: Double] = [:]
     private var lastWall: Double?
 
-    /// A sampler; `memoryLimitMB` applies when no cgroup limit is found.
-    public init(memoryLimitMB: Int, cgroupRoot: String = "/sys/fs/cgroup") {
+    /// A sampler; `memoryLimitMB` applies when no cgroup limit is found, `loops` when no
+    /// CPU quota is.
+    public init(memoryLimitMB: Int, loops: Int = 1, cgroupRoot: String = "/sys/fs/cgroup") {
         self.cgroup = cgroupRoot
+        self.loops = max(1, loops)
         let fallback = Double(memoryLimitMB) * 1024 * 1024
         if let text = try? String(contentsOfFile: cgroupRoot + "/memory.max", encoding: .utf8),
            let bytes = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes > 0
@@ -47,22 +57,36 @@ public struct ProcessLoadSampler: LoadSampler {
         }
     }
 
-    /// CPU cores the process may use: `cpu.max` quota/period, else 1.
-    public static func cpuQuota(cgroupRoot: String) -> Double {
-        guard let text = try? String(contentsOfFile: cgroupRoot + "/cpu.max", encoding: .utf8) else { return 1 }
+    /// CPU cores the process may use: `cpu.max` quota/period, else `fallback`.
+    public static func cpuQuota(cgroupRoot: String, fallback: Double = 1) -> Double {
+        guard let text = try? String(contentsOfFile: cgroupRoot + "/cpu.max", encoding: .utf8) else { return fallback }
         let parts = text.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]), period > 0 else { return 1 }
+        guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]), period > 0 else { return fallback }
         return max(0.01, quota / period)
+    }
+
+    /// The CPU ratio of an interval of `wallSeconds`: process seconds against `quota`
+    /// cores, or the busiest loop's seconds against one core, whichever is larger. Pure.
+    public static func cpuRatio(processSeconds: Double, loopSeconds: [Double], wallSeconds: Double, quota: Double) -> Double {
+        guard wallSeconds > 0, quota > 0 else { return 0 }
+        let busiestLoop = loopSeconds.max() ?? 0
+        return max(0, processSeconds / (wallSeconds * quota), busiestLoop / wallSeconds)
     }
 
     public mutating func sample(connections: Int, maxConnections: Int) -> LoadSample {
         let wall = Date().timeIntervalSince1970
         let cpuSeconds = Self.processCPUSeconds()
+        let loopSeconds = Dictionary(ProcessStats.loopThreadCPUSeconds().map { ($0.loop, $0.seconds) }) { $1 }
         var cpu = 0.0
         if let lastCPUSeconds, let lastWall, wall > lastWall {
-            cpu = (cpuSeconds - lastCPUSeconds) / ((wall - lastWall) * Self.cpuQuota(cgroupRoot: cgroup))
+            let online = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+            let quota = Self.cpuQuota(cgroupRoot: cgroup, fallback: Double(min(loops, online)))
+            let loopDeltas = loopSeconds.compactMap { loop, seconds in lastLoopSeconds[loop].map { seconds - $0 } }
+            cpu = Self.cpuRatio(processSeconds: cpuSeconds - lastCPUSeconds, loopSeconds: loopDeltas,
+                                wallSeconds: wall - lastWall, quota: quota)
         }
         lastCPUSeconds = cpuSeconds
+        lastLoopSeconds = loopSeconds
         lastWall = wall
         let memory = memoryLimitBytes > 0 ? Double(Self.residentBytes()) / memoryLimitBytes : 0
         let connectionRatio = maxConnections > 0 ? Double(connections) / Double(maxConnections) : 0

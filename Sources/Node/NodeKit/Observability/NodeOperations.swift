@@ -134,6 +134,7 @@ public final class NodeOperations: Sendable {
             .sorted { $0.mailbox != $1.mailbox ? $0.mailbox > $1.mailbox : $0.processed > $1.processed }
             .prefix(10))
         (snapshot.residentBytes, snapshot.cpuSeconds, snapshot.openDescriptors) = sampler.process
+        snapshot.loopCPUSeconds = ProcessStats.loopThreadCPUSeconds()
         snapshot.rates = sampler.rates
         let elapsed = ContinuousClock.now - startedAt
         snapshot.uptimeSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

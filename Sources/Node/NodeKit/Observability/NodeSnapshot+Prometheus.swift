@@ -38,6 +38,11 @@ extension NodeSnapshot {
         if let cpuSeconds {
             out.single("process_cpu_seconds_total", .counter, "Total user and system CPU time spent in seconds.", cpuSeconds)
         }
+        if !loopCPUSeconds.isEmpty {
+            out.family("chat_loop_cpu_seconds_total", .counter,
+                       "CPU time of each event-loop thread (loop 0 runs the chat service; GATEWAY_LOOPS adds I/O loops), in seconds.",
+                       loopCPUSeconds.map { ([("loop", String($0.loop))], $0.seconds) })
+        }
         if let openDescriptors {
             out.single("process_open_fds", .gauge, "Number of open file descriptors.", openDescriptors)
         }

@@ -97,6 +97,8 @@ public struct NodeSnapshot: Sendable {
     public var restartsBySupervisor: [(path: String, restarts: Int)] = []
     /// The actors with the deepest mailboxes (then the most processed), at most ten.
     public var busiest: [ActorStatistics] = []
+    /// CPU seconds of each event-loop thread, by loop number.
+    public var loopCPUSeconds: [(loop: Int, seconds: Double)] = []
     /// Resident memory, CPU seconds used, open descriptors (nil when unknown).
     public var residentBytes: Int?, cpuSeconds: Double?, openDescriptors: Int?
     /// Rates over the last second.

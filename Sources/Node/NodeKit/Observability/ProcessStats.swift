@@ -18,6 +18,34 @@ public enum ProcessStats {
         return Double(ticks) / Double(perSecond)
     }
 
+    /// CPU seconds of each event-loop thread of this process (the threads named
+    /// `gateway-loop-N`), by loop number, in loop order; empty where `/proc` is unreadable.
+    /// Threads of one number (several nodes in one test process) are summed.
+    public static func loopThreadCPUSeconds() -> [(loop: Int, seconds: Double)] {
+        let perSecond = sysconf(Int32(_SC_CLK_TCK))
+        guard perSecond > 0, let directory = opendir("/proc/self/task") else { return [] }
+        defer { closedir(directory) }
+        var found: [Int: Double] = [:]
+        while let entry = readdir(directory) {
+            let tid = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            guard let first = tid.first, first.isNumber,
+                  let comm = read("/proc/self/task/\(tid)/comm"),
+                  let loop = parseLoopNumber(comm),
+                  let stat = read("/proc/self/task/\(tid)/stat"), let ticks = parseCPUTicks(stat) else { continue }
+            found[loop, default: 0] += Double(ticks) / Double(perSecond)
+        }
+        return found.sorted { $0.key < $1.key }.map { (loop: $0.key, seconds: $0.value) }
+    }
+
+    /// `gateway-loop-3\n` → 3; nil for any other thread name.
+    public static func parseLoopNumber(_ comm: String) -> Int? {
+        let name = comm.prefix { $0 != "\n" && $0 != "\r" && $0 != " " }
+        guard name.hasPrefix("gateway-loop-") else { return nil }
+        return Int(name.dropFirst("gateway-loop-".count)).flatMap { $0 >= 0 ? $0 : nil }
+    }
+
     /// Open file descriptors (entries of `/proc/self/fd`).
     public static func openDescriptors() -> Int? {
         guard let directory = opendir("/proc/self/fd") else { return nil }
