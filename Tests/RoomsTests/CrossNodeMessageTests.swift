@@ -23,6 +23,14 @@ import TestSupport
         let decoded = try #require(CrossNodeMessage.decode(bytes))
         #expect(decoded.instance == 0xDEAD_BEEF_0102_0304)
         #expect(decoded.event == event)
+        #expect(CrossNodeMessage.sender(of: bytes) == 0xDEAD_BEEF_0102_0304)
+    }
+
+    @Test func senderOfAMalformedHeaderIsNil() {
+        #expect(CrossNodeMessage.sender(of: []) == nil)
+        #expect(CrossNodeMessage.sender(of: [2, 1, 0, 0, 0]) == nil, "short instance")
+        #expect(CrossNodeMessage.sender(of: [9, 1, 0, 0, 0, 0, 0, 0, 0, 7]) == nil, "another version")
+        #expect(CrossNodeMessage.sender(of: [2, 1, 0, 0, 0, 0, 0, 0, 0, 7]) == 7)
     }
 
     @Test func refusesMalformedPayloads() {

@@ -91,6 +91,14 @@ public enum CrossNodeMessage {
         return writer.bytes
     }
 
+    /// The sender instance of a payload, from its header alone (nil when the header is
+    /// malformed): how a node passes over its own publications without decoding them.
+    public static func sender(of bytes: [UInt8]) -> UInt64? {
+        var reader = ByteReader(bytes)
+        guard reader.u8() == version, reader.u8() != nil else { return nil }
+        return reader.u64()
+    }
+
     /// Decodes a payload: the sender's instance and the event, or nil for anything
     /// malformed (wrong version, unknown kind, short body, trailing bytes where the kind has
     /// no text, text that is not UTF-8).

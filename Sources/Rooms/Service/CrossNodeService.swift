@@ -156,6 +156,10 @@ extension ChatService {
     /// publications and events for rooms or users without local subscribers are ignored;
     /// a malformed payload is dropped with a log line.
     public func receiveRemote(_ payload: [UInt8]) {
+        // This node's own publications come back on the channels it subscribes (every room
+        // message of a room alone here): with no sequenced message waiting for its echo,
+        // there is nothing to do with them, so they are not decoded.
+        if crossNodeState.echoes.isEmpty, CrossNodeMessage.sender(of: payload) == instance { return }
         guard let (sender, event) = CrossNodeMessage.decode(payload) else {
             let count = crossNodeState.malformed.add(1, ordering: .relaxed).newValue
             if count <= 10 || count % 1000 == 0 {

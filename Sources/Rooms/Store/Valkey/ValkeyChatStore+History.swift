@@ -3,18 +3,22 @@ import Shards
 // MARK: - History
 
 extension ValkeyChatStore {
-    /// One batch: the member, the trim, the TTL, and the epoch created if missing and
-    /// renewed with the history:
+    /// One batch: the member, the trim and, at most every `renewIntervalMs` per
+    /// conversation (a tenth of the TTL, at most a minute), the TTL and the epoch created
+    /// if missing and renewed with the history:
     ///
     /// ```
     /// ZADD            msgs 0 <id8+payload>
     /// ZREMRANGEBYRANK msgs 0 -(historyMax+1)
-    /// EXPIRE          msgs ttl
-    /// SET             epoch <new> NX EX ttl
-    /// EXPIRE          epoch ttl
+    /// EXPIRE          msgs ttl                  \
+    /// SET             epoch <new> NX EX ttl      > first append, then once per interval
+    /// EXPIRE          epoch ttl                 /
     /// ```
     ///
-    /// All five are idempotent, so the outbox may send the batch again after a reconnect.
+    /// All are idempotent, so the outbox may send the batch again after a reconnect. A
+    /// history therefore expires `HISTORY_TTL` after its last renewal, up to one interval
+    /// earlier than after its last message; a shard that restarted empty has the epoch
+    /// back at the next renewal or at the first `epoch` call (a join), whichever is first.
     public func append(_ message: StoredMessage, to chat: ChatKey, completion: @escaping Completion<Void>) {
         let keys = ValkeyChatKeys(chat)
         let member: [UInt8]
@@ -24,20 +28,32 @@ extension ValkeyChatStore {
             return completion(.failure(error))
         }
         let messagesKey = keys.messages, epochKey = keys.epoch
+        let nowMs = now()
+        let renew = renewals.isDue(chat, nowMs: nowMs, intervalMs: renewIntervalMs)
         var encoder = RESPEncoder(reservingCapacity: member.count + 3 * messagesKey.count + 2 * epochKey.count + 160)
         encoder.command("ZADD", messagesKey, 0, member)
         encoder.command("ZREMRANGEBYRANK", messagesKey, 0, -(max(0, configuration.historyMax) + 1))
-        encoder.command("EXPIRE", messagesKey, ttlSeconds)
-        encoder.command("SET", epochKey, newEpoch(), "NX", "EX", ttlSeconds)
-        encoder.command("EXPIRE", epochKey, ttlSeconds)
-        send(keys.route, encoder, count: 5, completion: completion) { replies throws(StoreError) in
+        if renew {
+            encoder.command("EXPIRE", messagesKey, ttlSeconds)
+            encoder.command("SET", epochKey, newEpoch(), "NX", "EX", ttlSeconds)
+            encoder.command("EXPIRE", epochKey, ttlSeconds)
+        }
+        send(keys.route, encoder, count: renew ? 5 : 2, completion: { [self] (result: Result<Void, StoreError>) in
+            if renew, case .failure = result { renewals.forget(chat) }  // renew with the next append
+            completion(result)
+        }) { replies throws(StoreError) in
             _ = try replies[0].storeInteger("ZADD")
             _ = try replies[1].storeInteger("ZREMRANGEBYRANK")
+            guard renew else { return }
             _ = try replies[2].storeInteger("EXPIRE")
             try replies[3].storeStatusOrNull("SET")
             _ = try replies[4].storeInteger("EXPIRE")
         }
     }
+
+    /// How often a conversation's TTLs and epoch are renewed by appends: a tenth of the
+    /// TTL, at most a minute.
+    var renewIntervalMs: Int64 { min(60_000, Int64(ttlSeconds) * 100) }
 
     /// `ZREVRANGEBYLEX msgs (<before8 - LIMIT 0 limit` (or `+` without `before`): the
     /// newest first, reversed here.

@@ -41,6 +41,8 @@ public final class ValkeyChatStore: ChatStore {
     /// Payload codec of history members and edit texts (zstd over 512 bytes).
     let codec = ZstdCodec()
     private var epochCounter: UInt64 = 0
+    /// When each conversation's TTLs and epoch were last renewed by an append.
+    var renewals = Renewals()
 
     /// A store sending its commands through `submit`; `now` gives milliseconds since the
     /// epoch (it names new epochs).
@@ -106,6 +108,27 @@ public final class ValkeyChatStore: ChatStore {
     func logCorrupt(_ chat: ChatKey, _ error: StoreError) {
         Log.warn("store.corrupt", ["chat": chat.description, "error": error.description])
     }
+}
+
+/// When each conversation's keys were last renewed: bounded by pruning what is older than
+/// an interval whenever the table doubles. Loop-bound, like the store.
+struct Renewals {
+    private var lastMs: [ChatKey: Int64] = [:]
+    private var pruneAt = 1024
+
+    /// Whether `chat` is due for renewal at `nowMs` (then it counts as renewed now).
+    mutating func isDue(_ chat: ChatKey, nowMs: Int64, intervalMs: Int64) -> Bool {
+        if let last = lastMs[chat], nowMs - last < intervalMs, nowMs >= last { return false }
+        lastMs[chat] = nowMs
+        if lastMs.count >= pruneAt {
+            lastMs = lastMs.filter { nowMs - $0.value < intervalMs }
+            pruneAt = max(1024, 2 * lastMs.count)
+        }
+        return true
+    }
+
+    /// Makes `chat` due again (its renewal failed).
+    mutating func forget(_ chat: ChatKey) { lastMs[chat] = nil }
 }
 
 /// Two results awaited together; the completion runs once both arrived.
