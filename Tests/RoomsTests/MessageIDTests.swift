@@ -1,3 +1,4 @@
+import Gateway
 import TestSupport
 import Testing
 @testable import Rooms
@@ -119,9 +120,20 @@ struct MessageIDTests {
         #expect(generator.next(nowMs: Self.base) > ahead)
     }
 
+    @Test func aJoinerIsNotSentAgainWhatItsHistoryCarried() {
+        var room = CrossNodeRoom()
+        let joiner = ConnectionID(slot: 7, generation: 1), other = ConnectionID(slot: 8, generation: 1)
+        room.noteJoined(joiner, history: [10, 11], nowMs: 1000)
+        room.noteJoined(other, history: [11], nowMs: 1000)
+        #expect(Set(room.deliver(11, nowMs: 1100).alreadyHave) == [joiner, other])
+        #expect(room.deliver(12, nowMs: 1100).alreadyHave.isEmpty)
+        // Forgotten after the join memory.
+        #expect(room.deliver(10, nowMs: 1000 + CrossNodeRoom.joinMemoryMs + 1).alreadyHave.isEmpty)
+    }
+
     @Test func aRoomCountsASmallerIDAfterALargerAsLate() {
         var room = CrossNodeRoom()
-        let results = [5, 9, 7, 9, 10].map { room.deliver($0) }
+        let results = [5, 9, 7, 9, 10].map { room.deliver($0, nowMs: 0).inOrder }
         #expect(results == [true, true, false, false, true])
         #expect(room.lastDeliveredID == 10)
     }

@@ -53,6 +53,7 @@ extension ChatService {
                     let buffered = activeRoom(id).assumeIsolated {
                         $0.activate(connection, binary: binary, after: after, history: carried, since: since ?? 0)
                     }
+                    crossNodeJoined(id, connection, history: carried)
                     guard let gateway, !buffered.isEmpty else { return }
                     gateway.assumeIsolated { gateway in for message in buffered { gateway.send(message, to: connection) } }
                 }

@@ -28,11 +28,34 @@ struct CrossNodeRoom {
     /// overtake them here).
     var isSequenced: Bool { peersSubscribed || pendingEchoes > 0 }
 
-    /// Notes that `id` is delivered; false when a larger id was delivered before it (late).
-    mutating func deliver(_ id: UInt64) -> Bool {
-        guard id > lastDeliveredID else { return false }
-        lastDeliveredID = id
-        return true
+    /// Connections that finished joining lately, with the ids their `joined` history
+    /// carried: a message of the room can reach a node live after a joiner's history read
+    /// already returned it (the publish and the read go to Valkey on different links), and
+    /// is then not sent to that joiner again.
+    private var recentJoins: [ConnectionID: (ids: Set<UInt64>, atMs: Int64)] = [:]
+    /// How long a join's history is remembered (twice the echo wait: a message delivered on
+    /// the echo fallback may come that late).
+    static let joinMemoryMs: Int64 = 2 * CrossNodeTiming.ownEchoWaitMs
+
+    /// Notes that `connection` joined at `nowMs` with the history ids `history`.
+    mutating func noteJoined(_ connection: ConnectionID, history: Set<UInt64>, nowMs: Int64) {
+        forgetOldJoins(nowMs: nowMs)
+        if !history.isEmpty { recentJoins[connection] = (history, nowMs) }
+    }
+
+    /// Notes that `id` is delivered at `nowMs`: whether it comes in order (false when a
+    /// larger id was delivered before it: late), and the joiners whose history had it.
+    mutating func deliver(_ id: UInt64, nowMs: Int64) -> (inOrder: Bool, alreadyHave: [ConnectionID]) {
+        let inOrder = id > lastDeliveredID
+        if inOrder { lastDeliveredID = id }
+        guard !recentJoins.isEmpty else { return (inOrder, []) }
+        forgetOldJoins(nowMs: nowMs)
+        return (inOrder, recentJoins.filter { $0.value.ids.contains(id) }.map(\.key))
+    }
+
+    private mutating func forgetOldJoins(nowMs: Int64) {
+        guard recentJoins.contains(where: { nowMs - $0.value.atMs > Self.joinMemoryMs }) else { return }
+        recentJoins = recentJoins.filter { nowMs - $0.value.atMs <= Self.joinMemoryMs }
     }
 }
 

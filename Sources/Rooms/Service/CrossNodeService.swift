@@ -101,11 +101,23 @@ extension ChatService {
     /// for the room: a smaller id after a larger one is counted late.
     func deliverToRoom(_ room: Room, _ message: ChatMessage, except: ConnectionID?) {
         let time = now()
-        if crossNode != nil, !crossNodeState.rooms[room.id, default: CrossNodeRoom()].deliver(message.id) {
-            crossNodeState.lateMessages.add(1, ordering: .relaxed)
+        var delivery = room.assumeIsolated { $0.post(message, except: except, nowMs: time) }
+        if crossNode != nil {
+            let (inOrder, alreadyHave) = crossNodeState.rooms[room.id, default: CrossNodeRoom()].deliver(message.id, nowMs: time)
+            if !inOrder { crossNodeState.lateMessages.add(1, ordering: .relaxed) }
+            if !alreadyHave.isEmpty {
+                delivery.jsonRecipients.removeAll { alreadyHave.contains($0) }
+                delivery.binaryRecipients.removeAll { alreadyHave.contains($0) }
+            }
         }
-        deliverRoomMessage(room.assumeIsolated { $0.post(message, except: except, nowMs: time) },
-                           room: room.id, key: message.id, text: message.text)
+        deliverRoomMessage(delivery, room: room.id, key: message.id, text: message.text)
+    }
+
+    /// A connection finished joining room `id` with `history` (the ids its `joined`
+    /// carried): messages of the room arriving just after are not sent to it again.
+    func crossNodeJoined(_ id: UInt32, _ connection: ConnectionID, history: Set<UInt64>) {
+        guard crossNode != nil, !history.isEmpty else { return }
+        crossNodeState.rooms[id, default: CrossNodeRoom()].noteJoined(connection, history: history, nowMs: now())
     }
 
     /// A sequenced message of this node came back on its room's channel: delivered here now,
