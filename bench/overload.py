@@ -8,29 +8,21 @@ import hmac
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
 
 from websockets.asyncio.client import connect
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import free_port, pinned  # noqa: E402  (bench/run.py: pinning, free ports)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET = secrets.token_hex(16)
-TASKSET = shutil.which("taskset")
 LEVELS = {0: "normal", 1: "elevated", 2: "high", 3: "critical"}
-
-
-def pinned(cpu, argv):
-    return ([TASKSET, "-c", str(cpu)] if TASKSET else []) + argv
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def token(sub):

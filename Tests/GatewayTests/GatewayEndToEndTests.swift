@@ -7,8 +7,9 @@ import TestSupport
 /// The gateway over real sockets, driven by an independent client (Python `websockets`)
 /// and by raw bytes.
 @Suite struct GatewayEndToEndTests {
-    @Test func independentPythonClientPassesItsChecks() async throws {
-        let running = try await RunningGateway.start()
+    /// Runs the Python `websockets` client's checks (Tests/GatewayTests/python) against a
+    /// running gateway; every check must pass.
+    static func expectPythonClientChecks(_ running: RunningGateway) async throws {
         let python = ProcessInfo.processInfo.environment["CHAT_PYTHON"] ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
         let script = PackageRoot.url.appendingPathComponent("Tests/GatewayTests/python/ws_client_check.py").path
         let (status, text) = try await runProcess(python, [script, String(running.port)])
@@ -16,6 +17,11 @@ import TestSupport
         for check in ["plain", "deflate", "fragments", "broadcast", "server close", "too big", "refused 401"] {
             #expect(text.contains("ok \(check)"), "missing check \(check):\n\(text)")
         }
+    }
+
+    @Test func independentPythonClientPassesItsChecks() async throws {
+        let running = try await RunningGateway.start()
+        try await Self.expectPythonClientChecks(running)
         await running.stop()
     }
 

@@ -122,13 +122,7 @@ import TestSupport
 
     @Test func independentPythonClientPassesItsChecksOnTwoLoops() async throws {
         let running = try await RunningGateway.start(loops: 2)
-        let python = ProcessInfo.processInfo.environment["CHAT_PYTHON"] ?? PackageRoot.url.appendingPathComponent(".venv/bin/python").path
-        let script = PackageRoot.url.appendingPathComponent("Tests/GatewayTests/python/ws_client_check.py").path
-        let (status, text) = try await runProcess(python, [script, String(running.port)])
-        #expect(status == 0, "python client failed:\n\(text)")
-        for check in ["plain", "deflate", "fragments", "broadcast", "server close", "too big", "refused 401"] {
-            #expect(text.contains("ok \(check)"), "missing check \(check):\n\(text)")
-        }
+        try await GatewayEndToEndTests.expectPythonClientChecks(running)
         #expect(running.gateway.counters.accepted.load(ordering: .relaxed) > 0)
         await running.stop()
     }
