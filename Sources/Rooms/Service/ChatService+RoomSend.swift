@@ -9,16 +9,12 @@ extension ChatService {
     /// delivered here at once, then stored with the `append` batch and published after it;
     /// sequenced (other nodes subscribe), the store's script stores and publishes it only
     /// as the room's newest id, and it is delivered here when the publication comes back.
-    func sendRoomMessage(_ message: ChatMessage, cid: String, in room: Room, started: UInt64, _ session: ClientSession) {
-        storeRoomMessage(message, cid: cid, in: room, started: started, attempt: 1, session)
-    }
-
-    /// Stores (and publishes) a room message. A sequenced message the store refuses
-    /// (another node stored a larger id first) goes again with an id above that one; after
-    /// `sequencedAttempts` refusals, or when it was delivered here meanwhile, it goes as it
-    /// is. The ack goes once the message is stored and delivered here.
-    private func storeRoomMessage(_ message: ChatMessage, cid: String, in room: Room, started: UInt64, attempt: Int,
-                                  delivered: Bool = false, _ session: ClientSession) {
+    /// A sequenced message the store refuses (another node stored a larger id first) goes
+    /// again with an id above that one; after `sequencedAttempts` refusals, or when it was
+    /// delivered here meanwhile, it goes as it is. The ack goes once the message is stored
+    /// and delivered here.
+    func sendRoomMessage(_ message: ChatMessage, cid: String, in room: Room, started: UInt64, attempt: Int = 1,
+                         delivered: Bool = false, _ session: ClientSession) {
         let id = room.id
         let stored = StoredMessage(id: message.id, from: message.from, ts: message.ts, text: message.text)
         guard !delivered, attempt <= Self.sequencedAttempts, isSequenced(id), let crossNode else {
@@ -48,12 +44,12 @@ extension ChatService {
                 notePeers(id, true)
                 guard crossNodeState.removeEcho(message.id) != nil else {
                     // Delivered here already with this id (overdue echo): stored with it.
-                    return storeRoomMessage(message, cid: cid, in: room, started: started, attempt: attempt + 1,
+                    return sendRoomMessage(message, cid: cid, in: room, started: started, attempt: attempt + 1,
                                             delivered: true, session)
                 }
                 let again = ChatMessage(chat: message.chat, id: idGenerator.next(nowMs: now()), from: message.from,
                                         ts: message.ts, text: message.text)
-                return storeRoomMessage(again, cid: cid, in: room, started: started, attempt: attempt + 1, session)
+                return sendRoomMessage(again, cid: cid, in: room, started: started, attempt: attempt + 1, session)
             case .success(.stored(let reached)):
                 notePeers(id, reached > 1)
                 if reached == 0 { echoArrived(message) }  // nobody, this node included, will hear it
